@@ -1,0 +1,41 @@
+# vpcemu: `make run` shows the seed scenarios, `make test` runs the whole suite.
+# Both install everything first (Debian packages when missing, then a virtualenv).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+DEBIAN_PACKAGES = gcc python3-dev python3-venv
+
+SEEDS = topologies/seed-endpoints.yaml
+
+.PHONY: run test bench install system-packages clean
+
+run: install
+	$(BIN)/vpcemu demo $(SEEDS)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(MAKE) system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# pytricia builds from source: it needs a C compiler and Python headers.
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,136 @@
+"""The public API: a Network is a Topology compiled for forwarding."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import model as m
+from .dataplane.compile import Port, compile_topology
+from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int
+from .dataplane.pipeline import Forwarder, Outcome
+from .dataplane.state import Session
+from .inputs.errors import InputError
+from .record.trace import Trace
+from .services.resolver import NotResolved, resolve
+
+PROTOCOLS = {"tcp": TCP, "udp": UDP, "icmp": ICMP}
+DEFAULT_SPORT, DEFAULT_DPORT = 49152, 443
+
+
+def load(path: str | Path) -> "Network":
+    """A Network from a YAML topology, an AWS JSON directory, or a folder holding `aws_configs/`."""
+    from .inputs.loader import load_topology
+
+    return Network(load_topology(path))
+
+
+class Network:
+    """A Topology compiled into FIBs and filters, ready to forward packets."""
+
+    def __init__(self, topology: m.Topology):
+        self.topology = topology
+        self.fabric = compile_topology(topology)
+
+    def recompile(self) -> None:
+        """Rebuild after the topology was changed (R26: routes follow prefix-list edits at once)."""
+        self.fabric = compile_topology(self.topology)
+
+    # --- sources -----------------------------------------------------------------------------
+
+    def port(self, ref: str) -> Port:
+        """An ENI by instance id, ENI id, Name tag or private IPv4 address."""
+        topology = self.topology
+        try:
+            resource = topology.find(ref, (m.Instance, m.NetworkInterface))
+        except KeyError as error:
+            matches = [p for p in self.fabric.ports.values() if ref in p.eni.private_ip_addresses]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise InputError(f"{ref} is a private address in several VPCs: "
+                                 f"{', '.join(p.id for p in matches)}", file=topology.source, field="--from")
+            raise InputError(f"no instance, network interface or private address {ref!r}",
+                             file=topology.source, field="--from") from error.__cause__
+        eni_id = resource.network_interface_ids[0] if isinstance(resource, m.Instance) else resource.id
+        port = self.fabric.ports.get(eni_id)
+        if port is None:
+            raise InputError(f"{ref} has no network interface in a known subnet", file=topology.source,
+                             field="--from")
+        return port
+
+    def resolve(self, name: str, at: str) -> list[str]:
+        """What `name` resolves to for the instance or ENI `at` (its VPC's resolver)."""
+        port = self.port(at)
+        try:
+            return resolve(self.topology, port.subnet.vpc.vpc, name, port.subnet.subnet.availability_zone)
+        except NotResolved as error:
+            raise InputError(str(error), field="--to") from None
+
+    # --- forwarding --------------------------------------------------------------------------
+
+    def forward(self, headers: Headers, at: str | Port, session: Session | None = None) -> Outcome:
+        """Forward without recording (the fast path's entry)."""
+        port = at if isinstance(at, Port) else self.port(at)
+        return Forwarder(self.fabric, session).from_port(port, headers)
+
+    def trace(self, packet, at: str, session: Session | None = None) -> Trace:
+        """Send a scapy packet (or Headers) from `at` (an instance, ENI, name or address, or
+        "internet") and record every hop. An IP layer without a source takes the ENI's address."""
+        hops: list = []
+        forwarder = Forwarder(self.fabric, session, recorder=hops)
+        if at == "internet":
+            headers = self._headers(packet, None)
+            outcome = forwarder.from_internet(headers)
+        else:
+            port = self.port(at)
+            headers = self._headers(packet, port)
+            outcome = forwarder.from_port(port, headers)
+        return Trace(outcome.verdict, outcome.code, outcome.delivered_to, headers, outcome.headers, hops,
+                     outcome.detail)
+
+    def trace_flow(self, at: str, dst: str, proto: str | int = "tcp", sport: int = DEFAULT_SPORT,
+                   dport: int = DEFAULT_DPORT, src: str | None = None, session: Session | None = None) -> Trace:
+        """Trace a packet given by its fields; `dst` may be an address or a DNS name (resolved
+        by the source VPC's resolver). ICMP means echo request."""
+        from scapy.layers.inet import ICMP as SICMP, IP, TCP as STCP, UDP as SUDP
+
+        number = _protocol_number(proto)
+        dst_address = dst if _is_ipv4(dst) else self.resolve(dst, at)[0]
+        ip = IP(dst=dst_address, proto=number) if src is None else IP(src=src, dst=dst_address, proto=number)
+        if number == TCP:
+            packet = ip / STCP(sport=sport, dport=dport, flags="S")
+        elif number == UDP:
+            packet = ip / SUDP(sport=sport, dport=dport)
+        elif number == ICMP:
+            packet = ip / SICMP(type=8, code=0, id=sport & 0xFFFF)
+        else:
+            packet = ip
+        return self.trace(packet, at, session)
+
+    def _headers(self, packet, port: Port | None) -> Headers:
+        if isinstance(packet, Headers):
+            return packet
+        from scapy.layers.inet import IP
+
+        if port is not None and IP in packet and "src" not in packet[IP].fields:
+            packet = packet.copy()
+            packet[IP].src = port.eni.private_ip_address
+        return from_scapy(packet)
+
+
+def _protocol_number(proto: str | int) -> int:
+    if isinstance(proto, int):
+        return proto
+    text = str(proto).lower()
+    if text in PROTOCOLS:
+        return PROTOCOLS[text]
+    if text.isdigit() and 0 <= int(text) <= 255:
+        return int(text)
+    raise InputError(f"unknown protocol {proto!r} (tcp, udp, icmp or a number 0-255)", field="--proto")
+
+
+def _is_ipv4(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
+
+
+__all__ = ["Network", "load", "Trace", "int_to_ip", "ip_to_int"]

@@ -1,0 +1,293 @@
+"""Compile a Topology into a Fabric: frozen FIBs, compiled filters and address maps."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytricia
+
+from .. import model as m
+from . import fib as F
+from .packet import ip_to_int
+from .rules import ANY, AclRule, CompiledNacl, CompiledSecurityGroups, Match, SgRule, cidr_nets
+
+RESOLVER_LINK_LOCAL = ip_to_int("169.254.169.253")  # R131
+
+# What stands behind an ENI.
+INSTANCE, INTERFACE_ENDPOINT, NAT_GATEWAY, BARE_ENI = "instance", "interface-endpoint", "nat-gateway", "network-interface"
+
+
+@dataclass(eq=False)
+class Port:
+    """An ENI at run time: its addresses, filters and what it belongs to."""
+
+    eni: m.NetworkInterface
+    subnet: "CompiledSubnet"
+    addresses: frozenset[int]
+    security_groups: CompiledSecurityGroups | None  # None: takes no SG (NAT gateway, R118)
+    owner_kind: str
+    owner_id: str
+    owner_label: str
+    running: bool = True
+
+    @property
+    def id(self) -> str:
+        return self.eni.network_interface_id
+
+
+@dataclass(eq=False)
+class CompiledSubnet:
+    subnet: m.Subnet
+    vpc: "CompiledVpc"
+    network: tuple[int, int]
+    route_table_id: str | None
+    fib: F.Fib | None
+    nacl: CompiledNacl | None
+
+    @property
+    def id(self) -> str:
+        return self.subnet.subnet_id
+
+    def contains(self, address: int) -> bool:
+        return F.contains(self.network, (address, 32))
+
+
+@dataclass(eq=False)
+class CompiledVpc:
+    vpc: m.Vpc
+    cidrs: list[tuple[int, int]]
+    subnets: pytricia.PyTricia = field(repr=False)
+    ports: dict[int, Port] = field(default_factory=dict)  # private address -> Port
+    resolver: int = 0  # primary CIDR base + 2 (R131)
+    internet_gateway: m.InternetGateway | None = None
+    edge_fib: F.Fib | None = None  # the IGW's gateway route table (R13)
+    edge_route_table_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.vpc.vpc_id
+
+    def contains(self, address: int) -> bool:
+        return any(F.contains(c, (address, 32)) for c in self.cidrs)
+
+    def subnet_for(self, address: int) -> CompiledSubnet | None:
+        return self.subnets.get(address)
+
+
+@dataclass(frozen=True)
+class ServiceRange:
+    """Part of an AWS service's public address space in one region (from its managed prefix list)."""
+
+    region: str
+    service: str
+    prefix_list_id: str
+    prefix_list_name: str
+
+
+@dataclass
+class PublicAddress:
+    """A public IPv4 or Elastic IP and the private address the IGW maps it to (R120)."""
+
+    vpc: CompiledVpc
+    port: Port
+    private: int
+
+
+@dataclass
+class Fabric:
+    """Everything the pipeline reads, derived once from a Topology."""
+
+    topology: m.Topology
+    vpcs: dict[str, CompiledVpc]
+    subnets: dict[str, CompiledSubnet]
+    ports: dict[str, Port]
+    route_fibs: dict[str, F.Fib]
+    public: dict[int, PublicAddress]
+    public_of: dict[tuple[str, int], int]  # (vpc id, private address) -> public address
+    main_fib: dict[str, F.Fib]  # vpc id -> its main route table's FIB
+    services: pytricia.PyTricia
+    prefix_lists: dict[str, m.PrefixList]
+
+    def service_at(self, address: int) -> ServiceRange | None:
+        return self.services.get(address)
+
+
+def compile_topology(topology: m.Topology) -> Fabric:
+    prefix_lists = {pl.prefix_list_id: pl for pl in topology.all(m.PrefixList)}
+    vpcs = {v.vpc_id: _compile_vpc(v) for v in topology.all(m.Vpc)}
+    route_fibs = {t.route_table_id: compile_route_table(t, vpcs.get(t.vpc_id), prefix_lists)
+                  for t in topology.all(m.RouteTable)}
+    nacls = {a.network_acl_id: compile_nacl(a) for a in topology.all(m.NetworkAcl)}
+
+    subnets: dict[str, CompiledSubnet] = {}
+    for s in topology.all(m.Subnet):
+        cvpc = vpcs[s.vpc_id]
+        table = topology.route_table_of(s)
+        acl = topology.network_acl_of(s)
+        cs = CompiledSubnet(s, cvpc, F.parse_cidr(s.cidr_block),
+                            table.route_table_id if table else None,
+                            route_fibs.get(table.route_table_id) if table else None,
+                            nacls.get(acl.network_acl_id) if acl else None)
+        subnets[s.subnet_id] = cs
+        cvpc.subnets.insert(cs.network[0], cs.network[1], cs)
+
+    for cvpc in vpcs.values():
+        igw = topology.internet_gateway_of(cvpc.id)
+        cvpc.internet_gateway = igw
+        if igw:
+            edge = topology.edge_route_table(igw.internet_gateway_id)
+            cvpc.edge_fib = route_fibs.get(edge.route_table_id) if edge else None
+            cvpc.edge_route_table_id = edge.route_table_id if edge else None
+
+    members = _security_group_members(topology, vpcs)
+    groups = {g.group_id: g for g in topology.all(m.SecurityGroup)}
+    ports: dict[str, Port] = {}
+    for eni in topology.all(m.NetworkInterface):
+        cs = subnets.get(eni.subnet_id)
+        if cs is None:
+            continue
+        port = _compile_port(topology, eni, cs, groups, members, prefix_lists)
+        ports[eni.network_interface_id] = port
+        for address in port.addresses:
+            cs.vpc.ports[address] = port
+
+    public: dict[int, PublicAddress] = {}
+    for eni in topology.all(m.NetworkInterface):
+        port = ports.get(eni.network_interface_id)
+        if port and eni.association_public_ip:
+            public[ip_to_int(eni.association_public_ip)] = PublicAddress(
+                port.subnet.vpc, port, ip_to_int(eni.private_ip_address))
+    for eip in topology.all(m.ElasticIp):
+        port = ports.get(eip.network_interface_id or "")
+        if port:
+            private = ip_to_int(eip.private_ip_address or port.eni.private_ip_address)
+            public[ip_to_int(eip.public_ip)] = PublicAddress(port.subnet.vpc, port, private)
+
+    public_of = {(p.vpc.id, p.private): address for address, p in public.items()}
+    main_fib = {}
+    for cvpc in vpcs.values():
+        main = topology.main_route_table(cvpc.id)
+        if main is not None:
+            main_fib[cvpc.id] = route_fibs[main.route_table_id]
+
+    services = pytricia.PyTricia(32)
+    for pl in prefix_lists.values():
+        if pl.service:
+            rng = ServiceRange(pl.region, pl.service, pl.prefix_list_id, pl.prefix_list_name)
+            for cidr in pl.cidrs:
+                net, length = F.parse_cidr(cidr)
+                services.insert(net, length, rng)
+    services.freeze()
+    return Fabric(topology, vpcs, subnets, ports, route_fibs, public, public_of, main_fib, services, prefix_lists)
+
+
+def _compile_vpc(v: m.Vpc) -> CompiledVpc:
+    cidrs = [F.parse_cidr(c) for c in v.cidr_blocks]
+    return CompiledVpc(v, cidrs, pytricia.PyTricia(32), resolver=cidrs[0][0] + 2)
+
+
+def route_candidates(route: m.Route, prefix_lists: dict[str, m.PrefixList], rank_of_cidr: int) -> list[F.Candidate]:
+    """The prefixes one route offers to LPM: one for a CIDR, one per entry for a prefix list (R27)."""
+    kind = route.target_kind
+    blackhole = route.state == "blackhole"
+    if route.destination_prefix_list_id:
+        pl = prefix_lists.get(route.destination_prefix_list_id)
+        hop = F.NextHop(kind, route.target_id, route.destination_prefix_list_id, F.PREFIX_LIST, blackhole, route)
+        cidrs = pl.cidrs if pl else []
+        return [F.Candidate(*F.parse_cidr(c), hop, route.destination_prefix_list_id) for c in cidrs]
+    hop = F.NextHop(kind, route.target_id, route.destination_cidr_block, rank_of_cidr, blackhole, route)
+    return [F.Candidate(*F.parse_cidr(route.destination_cidr_block), hop)]
+
+
+def compile_route_table(table: m.RouteTable, cvpc: CompiledVpc | None,
+                        prefix_lists: dict[str, m.PrefixList]) -> F.Fib:
+    candidates: list[F.Candidate] = []
+    for route in table.routes:
+        rank = F.PROPAGATED if route.is_propagated else F.STATIC
+        candidates.extend(route_candidates(route, prefix_lists, rank))
+    return F.Fib.build(table.route_table_id, candidates, protected=cvpc.cidrs if cvpc else ())
+
+
+def _protocol_match(proto: int, lo, hi, nets=(), ips=frozenset()) -> Match:
+    if proto == ANY:
+        return Match(ANY, nets=nets, ips=ips)
+    lo = ANY if lo is None else lo
+    hi = ANY if hi is None else hi
+    return Match(proto, lo, hi, nets, ips)
+
+
+def _security_group_members(topology: m.Topology, vpcs: dict[str, CompiledVpc]) -> dict[str, set[int]]:
+    """Private addresses of the ENIs that carry each group (R109: public addresses never match)."""
+    members: dict[str, set[int]] = {}
+    for eni in topology.all(m.NetworkInterface):
+        for gid in eni.groups:
+            members.setdefault(gid, set()).update(ip_to_int(a) for a in eni.private_ip_addresses)
+    return members
+
+
+def compile_security_groups(group_ids, groups, members, prefix_lists) -> CompiledSecurityGroups:
+    compiled = CompiledSecurityGroups(tuple(group_ids))
+    for gid in group_ids:
+        group = groups.get(gid)
+        if group is None:
+            continue
+        for rules, out, direction in ((group.ingress, compiled.ingress, "inbound"),
+                                      (group.egress, compiled.egress, "outbound")):
+            for rule in rules:
+                nets, ips = (), frozenset()
+                if rule.cidr_ipv4:
+                    nets = cidr_nets([rule.cidr_ipv4])
+                elif rule.prefix_list_id:
+                    pl = prefix_lists.get(rule.prefix_list_id)
+                    nets = cidr_nets(pl.cidrs if pl else [])
+                elif rule.referenced_group_id:
+                    ips = frozenset(members.get(rule.referenced_group_id, ()))
+                match = _protocol_match(rule.ip_protocol, rule.from_port, rule.to_port, nets, ips)
+                peer_word = "from" if direction == "inbound" else "to"
+                label = f"{gid} {direction} {describe_protocol(rule.ip_protocol, rule.from_port, rule.to_port)} {peer_word} {rule.peer}"
+                out.append(SgRule(gid, match, label))
+    return compiled
+
+
+def describe_protocol(proto: int, lo, hi) -> str:
+    names = {6: "tcp", 17: "udp", 1: "icmp", -1: "all"}
+    name = names.get(proto, f"proto {proto}")
+    if proto in (6, 17) and lo is not None and lo != ANY:
+        return f"{name} {lo}" if lo == hi else f"{name} {lo}-{hi}"
+    if proto == 1 and lo is not None and lo != ANY:
+        return f"icmp type {lo}" + ("" if hi in (None, ANY) else f" code {hi}")
+    return name
+
+
+def compile_nacl(acl: m.NetworkAcl) -> CompiledNacl:
+    inbound, outbound = [], []
+    for e in sorted(acl.entries, key=lambda e: e.rule_number):
+        if e.rule_number >= 32767:
+            continue  # the * rule is implicit (R113)
+        if e.protocol == 1:
+            lo, hi = e.icmp_type, e.icmp_code
+        else:
+            lo, hi = e.port_from, e.port_to
+        match = _protocol_match(e.protocol, lo, hi, cidr_nets([e.cidr_block]))
+        (outbound if e.egress else inbound).append(AclRule(e.rule_number, e.rule_action == "allow", match))
+    return CompiledNacl(acl.network_acl_id, inbound, outbound)
+
+
+def _compile_port(topology, eni, cs, groups, members, prefix_lists) -> Port:
+    addresses = frozenset(ip_to_int(a) for a in eni.private_ip_addresses)
+    owner_kind, owner_id, running = BARE_ENI, eni.network_interface_id, True
+    owner_label = eni.label
+    instance = topology.instance_of(eni)
+    if instance is not None:
+        owner_kind, owner_id, owner_label = INSTANCE, instance.instance_id, instance.label
+        running = instance.state == "running"
+    nat = next((n for n in topology.all(m.NatGateway) if n.network_interface_id == eni.network_interface_id), None)
+    if nat is not None:
+        owner_kind, owner_id, owner_label = NAT_GATEWAY, nat.nat_gateway_id, nat.label
+    endpoint = next((e for e in topology.all(m.InterfaceEndpoint)
+                     if eni.network_interface_id in e.network_interface_ids), None)
+    if endpoint is not None:
+        owner_kind, owner_id, owner_label = INTERFACE_ENDPOINT, endpoint.vpc_endpoint_id, endpoint.label
+    sgs = None
+    if owner_kind != NAT_GATEWAY:  # R118: NAT gateways take no security group
+        sgs = compile_security_groups(eni.groups, groups, members, prefix_lists)
+    return Port(eni, cs, addresses, sgs, owner_kind, owner_id, owner_label, running)

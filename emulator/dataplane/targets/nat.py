@@ -1,0 +1,44 @@
+"""Target `nat-…`: source NAT for TCP, UDP and ICMP (R122–R126), and the replies coming back."""
+from __future__ import annotations
+
+from ...model import NatGateway
+from ..packet import ICMP, TCP, UDP, int_to_ip
+
+
+def forward(fw, walk, cvpc, subnet, hop):
+    nat = fw.fabric.topology.get(hop.target_id, NatGateway)
+    if nat is None or nat.state != "available":
+        return fw.drop(walk, "BAD_STATE", hop.target_id, "nat-gateway",
+                       f"{hop.target_id} is {'missing' if nat is None else nat.state}")
+    if walk.entered_via and not walk.entered_via.startswith("tgw-"):
+        return fw.drop(walk, "EDGE_TO_EDGE_NAT_GATEWAY", nat.nat_gateway_id, "nat-gateway",
+                       f"the packet entered {cvpc.id} through {walk.entered_via} (R126)")
+    port = fw.fabric.ports[nat.network_interface_id]
+    if not fw.enter_subnet(walk, port.subnet, subnet):
+        return fw.drop(walk, "SUBNET_ACL_RESTRICTION", port.subnet.nacl.network_acl_id, "network-acl",
+                       f"inbound rules of {port.subnet.nacl.network_acl_id} deny it")
+    h = walk.h
+    if h.proto not in (TCP, UDP, ICMP):
+        return fw.drop(walk, "NAT_GATEWAY_UNSUPPORTED_PROTOCOL", nat.nat_gateway_id, "nat-gateway",
+                       f"protocol {h.proto} is not TCP, UDP or ICMP")
+    if h.fragment and h.proto in (TCP, ICMP):
+        return fw.drop(walk, "NAT_GATEWAY_FRAGMENT", nat.nat_gateway_id, "nat-gateway")
+    outside_port = fw.session.nat_translate(nat.nat_gateway_id, h.flow())
+    walk.h = h.copy(src=min(port.addresses), sport=outside_port)
+    fw.record(nat.nat_gateway_id, "nat-gateway", "translate",
+              f"source {int_to_ip(h.src)}:{h.sport} -> {nat.private_ip}:{outside_port} (R122)", walk, h)
+    return fw.route_out_of(walk, port.subnet)
+
+
+def receive(fw, walk, port):
+    """A packet addressed to the NAT gateway's private IP: a reply to a session, or dropped."""
+    h = walk.h
+    session = fw.session.nat_reverse(port.owner_id, h.proto, h.src, h.sport, h.dport)
+    if session is None:
+        return fw.drop(walk, "NAT_GATEWAY_NO_SESSION", port.owner_id, "nat-gateway",
+                       "no connection from inside matches this packet (R122)")
+    walk.h = h.copy(dst=session.inside_src, dport=session.inside_sport)
+    fw.record(port.owner_id, "nat-gateway", "translate",
+              f"destination {int_to_ip(h.dst)}:{h.dport} -> {int_to_ip(session.inside_src)}:{session.inside_sport}",
+              walk, h)
+    return fw.route_out_of(walk, port.subnet)

@@ -1,0 +1,651 @@
+"""YAML topologies: human names for references, AWS ids generated deterministically when absent.
+
+The format is documented in README.md and checked by topologies/topology.schema.json.
+Every mistake is raised as InputError naming the file, the resource path and the field.
+"""
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import model as m
+from ..services.aws_public import ensure_managed_prefix_lists
+from .errors import InputError
+
+DEFAULT_ACCOUNT = "111111111111"
+PROTOCOL_NUMBERS = {"all": -1, "-1": -1, "tcp": 6, "udp": 17, "icmp": 1}
+SHORT_SERVICES = {"s3", "dynamodb"}
+TARGET_KINDS = ("internet gateway", "NAT gateway", "endpoint", "instance", "network interface", "peering connection")
+
+
+def load_yaml(path: str | Path) -> m.Topology:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read: {error.__class__.__name__}", file=str(path)) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{where}malformed YAML: {problem}", file=str(path)) from None
+    return YamlReader(str(path)).read(document)
+
+
+class YamlReader:
+    """Turns the parsed document into a Topology, resolving names to ids."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.topology = m.Topology(source=source)
+        self.names: dict[tuple[str, str], str] = {}  # (kind, scoped name) -> id
+        self.pending_routes: list[tuple[str, m.RouteTable, dict, str]] = []
+        self.pending_edges: list[tuple[str, m.RouteTable, Any, str]] = []
+        self.gateway_endpoints: list[tuple[str, str, list[str], str]] = []
+
+    # --- errors and small helpers -----------------------------------------------------------
+
+    def error(self, where: str, field: str | None, message: str) -> InputError:
+        return InputError(message, file=self.source, resource=where, field=field)
+
+    def mapping(self, value: Any, where: str, field: str | None = None) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(where, field, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def sequence(self, value: Any, where: str, field: str) -> list:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(where, field, f"expected a list, got {type(value).__name__}")
+        return value
+
+    def check_keys(self, spec: dict, allowed: set[str], where: str) -> None:
+        unknown = sorted(set(spec) - allowed)
+        if unknown:
+            raise self.error(where, unknown[0], f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+
+    def cidr(self, value: Any, where: str, field: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(str(value), strict=False)
+        except (ValueError, TypeError):
+            raise self.error(where, field, f"invalid IPv4 CIDR {value!r}") from None
+        if "/" not in str(value):
+            raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (no prefix length)")
+        return str(network)  # R19: host bits cleared
+
+    def address(self, value: Any, where: str, field: str) -> str:
+        try:
+            return str(ipaddress.IPv4Address(str(value)))
+        except ValueError:
+            raise self.error(where, field, f"invalid IPv4 address {value!r}") from None
+
+    def new_id(self, prefix: str, *parts: str) -> str:
+        return m.deterministic_id(prefix, self.source_key, *parts)
+
+    def register(self, kind: str, name: str, resource_id: str, where: str) -> None:
+        key = (kind, name)
+        if key in self.names and self.names[key] != resource_id:
+            raise self.error(where, None, f"a {kind} named {name!r} is defined twice")
+        self.names[key] = resource_id
+        self.names.setdefault((kind, resource_id), resource_id)
+
+    def ref(self, kind: str, name: Any, where: str, field: str, scope: str = "") -> str:
+        """The id behind a name (scoped to a VPC first, then global), or an id given literally."""
+        text = str(name)
+        for key in ((kind, f"{scope}/{text}"), (kind, text)):
+            if key in self.names:
+                return self.names[key]
+        raise self.error(where, field, f"unknown {kind} {text!r}")
+
+    # --- document ---------------------------------------------------------------------------
+
+    def read(self, document: Any) -> m.Topology:
+        doc = self.mapping(document, "topology")
+        if not doc:
+            raise self.error("topology", None, "the file is empty")
+        self.check_keys(doc, {"account", "regions", "peering_connections", "description", "name", "traces"}, "topology")
+        self.source_key = str(doc.get("name") or Path(self.source).stem)
+        self.account = str(doc.get("account", DEFAULT_ACCOUNT))
+        regions = self.mapping(doc.get("regions"), "topology", "regions")
+        if not regions:
+            raise self.error("topology", "regions", "at least one region is required")
+        ensure_managed_prefix_lists(self.topology)
+        for pl in self.topology.all(m.PrefixList):
+            self.names[("prefix list", pl.prefix_list_name)] = pl.prefix_list_id
+            self.names[("prefix list", pl.prefix_list_id)] = pl.prefix_list_id
+        for region, spec in regions.items():
+            self.read_region(str(region), self.mapping(spec, f"regions.{region}"))
+        self.add_gateway_endpoint_routes()
+        for name, spec in self.mapping(doc.get("peering_connections"), "topology", "peering_connections").items():
+            self.read_peering(str(name), self.mapping(spec, f"peering_connections.{name}"))
+        self.resolve_routes()
+        return self.topology
+
+    def read_region(self, region: str, spec: dict) -> None:
+        where = f"regions.{region}"
+        self.check_keys(spec, {"vpcs", "prefix_lists"}, where)
+        for name, pl in self.mapping(spec.get("prefix_lists"), where, "prefix_lists").items():
+            self.read_prefix_list(region, str(name), self.mapping(pl, f"{where}.prefix_lists.{name}"))
+        vpcs = self.mapping(spec.get("vpcs"), where, "vpcs")
+        for name, vpc in vpcs.items():
+            self.read_vpc(region, str(name), self.mapping(vpc, f"{where}.vpcs.{name}"))
+
+    def read_prefix_list(self, region: str, name: str, spec: dict) -> None:
+        where = f"regions.{region}.prefix_lists.{name}"
+        self.check_keys(spec, {"id", "entries", "max_entries", "account"}, where)
+        if name.startswith("com.amazonaws"):
+            raise self.error(where, None, "customer-managed prefix list names may not start with com.amazonaws (R23)")
+        entries = [self.cidr(e, where, "entries") for e in self.sequence(spec.get("entries"), where, "entries")]
+        max_entries = int(spec.get("max_entries", max(len(entries), 1)))
+        if len(entries) > max_entries:
+            raise self.error(where, "entries", f"{len(entries)} entries exceed max_entries {max_entries}")
+        pl_id = str(spec.get("id") or self.new_id("pl", region, name)[:11])  # pl- and 8 hex digits
+        self.register("prefix list", name, pl_id, where)
+        self.topology.add(m.PrefixList(pl_id, name, entries, region, str(spec.get("account", self.account)),
+                                       max_entries, name=name))
+
+    # --- VPC and what it holds --------------------------------------------------------------
+
+    def read_vpc(self, region: str, name: str, spec: dict) -> None:
+        where = f"vpcs.{name}"
+        self.check_keys(spec, {"id", "account", "cidr_blocks", "cidr_block", "enable_dns_support",
+                               "enable_dns_hostnames", "internet_gateway", "subnets", "route_tables",
+                               "security_groups", "network_acls", "instances", "network_interfaces",
+                               "nat_gateways", "endpoints", "elastic_ips"}, where)
+        account = str(spec.get("account", self.account))
+        blocks = spec.get("cidr_blocks") or ([spec["cidr_block"]] if "cidr_block" in spec else None)
+        if not blocks:
+            raise self.error(where, "cidr_blocks", "a VPC needs at least one IPv4 CIDR")
+        cidrs = [self.cidr(c, where, "cidr_blocks") for c in self.sequence(blocks, where, "cidr_blocks")]
+        for c in cidrs:
+            if not 16 <= int(c.split("/")[1]) <= 28:
+                raise self.error(where, "cidr_blocks", f"{c}: a VPC CIDR must be between /16 and /28")
+        vpc_id = str(spec.get("id") or self.new_id("vpc", region, name))
+        self.register("vpc", name, vpc_id, where)
+        vpc = m.Vpc(vpc_id, cidrs, region, account, name=name,
+                    enable_dns_support=bool(spec.get("enable_dns_support", True)),
+                    enable_dns_hostnames=bool(spec.get("enable_dns_hostnames", False)))
+        self.topology.add(vpc)
+        ctx = VpcContext(self, vpc, name, where)
+        ctx.read(spec)
+
+    def read_peering(self, name: str, spec: dict) -> None:
+        where = f"peering_connections.{name}"
+        self.check_keys(spec, {"id", "requester", "accepter", "status"}, where)
+        requester = self.ref("vpc", spec.get("requester"), where, "requester")
+        accepter = self.ref("vpc", spec.get("accepter"), where, "accepter")
+        if requester == accepter:
+            raise self.error(where, "accepter", "a VPC cannot peer with itself")
+        pcx_id = str(spec.get("id") or self.new_id("pcx", name))
+        self.register("peering connection", name, pcx_id, where)
+        vpc = self.topology.get(requester, m.Vpc)
+        self.topology.add(m.VpcPeeringConnection(pcx_id, requester, accepter, vpc.region, vpc.owner_id,
+                                                 status=str(spec.get("status", "active")), name=name))
+
+    def add_gateway_endpoint_routes(self) -> None:
+        """The `pl- -> vpce-` route AWS puts into each route table chosen for a gateway endpoint (R32)."""
+        for endpoint_id, service, tables, where in self.gateway_endpoints:
+            pl_id = self.names.get(("prefix list", service))
+            if pl_id is None:
+                raise self.error(where, "service", f"no AWS-managed prefix list {service} is known")
+            for table_id in tables:
+                table = self.topology.get(table_id, m.RouteTable)
+                if any(r.destination_prefix_list_id == pl_id for r in table.routes):
+                    raise self.error(where, "route_tables",
+                                     f"{table.name or table_id} already routes {service} to an endpoint (R34)")
+                table.routes.append(m.Route(destination_prefix_list_id=pl_id, gateway_id=endpoint_id))
+
+    def resolve_routes(self) -> None:
+        """Routes name their targets; turn names into the AWS target fields, and add `local` routes (R5)."""
+        for vpc_name, table, gateway, where in self.pending_edges:
+            table.gateway_ids.append(self.ref("internet gateway", gateway, where, "edge_associations", scope=vpc_name))
+        for vpc_name, table, spec, where in self.pending_routes:
+            self.check_keys(spec, {"destination", "target", "state"}, where)
+            destination = spec.get("destination")
+            if destination is None:
+                raise self.error(where, "destination", "required")
+            route = m.Route(state=str(spec.get("state", "active")))
+            if route.state not in ("active", "blackhole"):
+                raise self.error(where, "state", "must be active or blackhole")
+            text = str(destination)
+            if "/" in text and text[0].isdigit():
+                route.destination_cidr_block = self.cidr(text, where, "destination")
+            else:
+                route.destination_prefix_list_id = self.ref("prefix list", text, where, "destination")
+            target = spec.get("target")
+            if target is None:
+                raise self.error(where, "target", "required")
+            self.set_target(route, str(target), where, vpc_name)
+            table.routes.append(route)
+        for table in self.topology.all(m.RouteTable):
+            vpc = self.topology.get(table.vpc_id, m.Vpc)
+            present = {r.destination_cidr_block for r in table.routes}
+            for cidr in reversed(vpc.cidr_blocks):
+                if cidr not in present:
+                    table.routes.insert(0, m.Route(destination_cidr_block=cidr, gateway_id="local",
+                                                   origin=m.routing.ORIGIN_LOCAL))
+
+    def set_target(self, route: m.Route, target: str, where: str, vpc_name: str) -> None:
+        if target == "local":
+            route.gateway_id = "local"
+            return
+        if target == "blackhole":
+            raise self.error(where, "target", "name the target and set state: blackhole (R17)")
+        keys = [(kind, name) for kind in TARGET_KINDS for name in (f"{vpc_name}/{target}", target)]
+        target_id = next((self.names[k] for k in keys if k in self.names), None)
+        if target_id is None:
+            if target.split("-", 1)[0] not in ("igw", "nat", "vpce", "i", "eni", "pcx", "tgw", "vgw"):
+                raise self.error(where, "target", f"unknown route target {target!r}")
+            target_id = target  # a literal id of something outside this file (checked by validate)
+        prefix = target_id.split("-", 1)[0]
+        if prefix in ("igw", "vgw"):
+            route.gateway_id = target_id
+        elif prefix == "nat":
+            route.nat_gateway_id = target_id
+        elif prefix == "vpce":
+            endpoint = self.topology.get(target_id)
+            if isinstance(endpoint, (m.GatewayEndpoint, m.InterfaceEndpoint)):
+                raise self.error(where, "target", f"{target}: gateway endpoint routes are added by AWS (R32) and "
+                                                  f"interface endpoints are never route targets (R48)")
+            route.vpc_endpoint_id = target_id
+        elif prefix == "i":
+            route.instance_id = target_id
+        elif prefix == "eni":
+            route.network_interface_id = target_id
+        elif prefix == "pcx":
+            route.vpc_peering_connection_id = target_id
+        elif prefix == "tgw":
+            route.transit_gateway_id = target_id
+
+
+class VpcContext:
+    """Reads one VPC's resources; names are scoped `vpcname/resource` and also registered globally."""
+
+    def __init__(self, reader: YamlReader, vpc: m.Vpc, name: str, where: str):
+        self.r = reader
+        self.vpc = vpc
+        self.name = name
+        self.where = where
+        self.used: dict[str, set[str]] = {}
+
+    def new_id(self, prefix: str, *parts: str) -> str:
+        return self.r.new_id(prefix, self.vpc.region, self.name, *parts)
+
+    def register(self, kind: str, name: str, resource_id: str, where: str) -> None:
+        self.r.register(kind, f"{self.name}/{name}", resource_id, where)
+        if (kind, name) not in self.r.names:
+            self.r.names[(kind, name)] = resource_id
+        self.r.names.setdefault((kind, resource_id), resource_id)
+
+    def ref(self, kind: str, name: Any, where: str, field: str) -> str:
+        return self.r.ref(kind, name, where, field, scope=self.name)
+
+    def common(self):
+        return dict(region=self.vpc.region, owner_id=self.vpc.owner_id)
+
+    def read(self, spec: dict) -> None:
+        r, where = self.r, self.where
+        igw = spec.get("internet_gateway")
+        if igw:
+            igw_spec = igw if isinstance(igw, dict) else {"name": igw}
+            igw_name = str(igw_spec.get("name", f"{self.name}-igw"))
+            igw_id = str(igw_spec.get("id") or self.new_id("igw", igw_name))
+            self.register("internet gateway", igw_name, igw_id, f"{where}.internet_gateway")
+            r.topology.add(m.InternetGateway(igw_id, self.vpc.vpc_id, name=igw_name, **self.common()))
+        for name, sg in r.mapping(spec.get("security_groups"), where, "security_groups").items():
+            self.declare_security_group(str(name), r.mapping(sg, f"{where}.security_groups.{name}"))
+        if ("security group", f"{self.name}/default") not in r.names:
+            self.declare_security_group("default", None)
+        for name, acl in r.mapping(spec.get("network_acls"), where, "network_acls").items():
+            self.read_network_acl(str(name), r.mapping(acl, f"{where}.network_acls.{name}"))
+        if not any(a.vpc_id == self.vpc.vpc_id and a.is_default for a in r.topology.all(m.NetworkAcl)):
+            self.add_default_nacl()
+        for name, table in r.mapping(spec.get("route_tables"), where, "route_tables").items():
+            self.read_route_table(str(name), r.mapping(table, f"{where}.route_tables.{name}"))
+        if r.topology.main_route_table(self.vpc.vpc_id) is None:
+            self.read_route_table("main", {"main": True})
+        for name, subnet in r.mapping(spec.get("subnets"), where, "subnets").items():
+            self.read_subnet(str(name), r.mapping(subnet, f"{where}.subnets.{name}"))
+        for name, nat in r.mapping(spec.get("nat_gateways"), where, "nat_gateways").items():
+            self.read_nat_gateway(str(name), r.mapping(nat, f"{where}.nat_gateways.{name}"))
+        for name, inst in r.mapping(spec.get("instances"), where, "instances").items():
+            self.read_instance(str(name), r.mapping(inst, f"{where}.instances.{name}"))
+        for name, eni in r.mapping(spec.get("network_interfaces"), where, "network_interfaces").items():
+            self.read_network_interface(str(name), r.mapping(eni, f"{where}.network_interfaces.{name}"), None)
+        for name, ep in r.mapping(spec.get("endpoints"), where, "endpoints").items():
+            self.read_endpoint(str(name), r.mapping(ep, f"{where}.endpoints.{name}"))
+        for name, sg in r.mapping(spec.get("security_groups"), where, "security_groups").items():
+            self.read_security_group_rules(str(name), r.mapping(sg, f"{where}.security_groups.{name}"))
+        if "default" not in (spec.get("security_groups") or {}):
+            # R107: the default group admits its own members and allows all outbound.
+            default_id = self.ref("security group", "default", where, "security_groups")
+            group = r.topology.get(default_id, m.SecurityGroup)
+            group.ingress.append(m.SecurityGroupRule(-1, referenced_group_id=default_id))
+            group.egress.append(m.SecurityGroupRule(-1, cidr_ipv4="0.0.0.0/0"))
+
+    # subnets --------------------------------------------------------------------------------
+
+    def read_subnet(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.subnets.{name}"
+        r.check_keys(spec, {"id", "cidr_block", "cidr", "availability_zone", "az", "route_table", "network_acl"}, where)
+        raw = spec.get("cidr_block", spec.get("cidr"))
+        if raw is None:
+            raise r.error(where, "cidr_block", "required")
+        cidr = r.cidr(raw, where, "cidr_block")
+        az = str(spec.get("availability_zone", spec.get("az", f"{self.vpc.region}a")))
+        if not az.startswith(self.vpc.region):
+            raise r.error(where, "availability_zone", f"{az} is not in region {self.vpc.region}")
+        subnet_id = str(spec.get("id") or self.new_id("subnet", name))
+        self.register("subnet", name, subnet_id, where)
+        subnet = m.Subnet(subnet_id, self.vpc.vpc_id, cidr, az, name=name, **self.common())
+        r.topology.add(subnet)
+        if spec.get("route_table"):
+            table_id = self.ref("route table", spec["route_table"], where, "route_table")
+            r.topology.get(table_id).subnet_ids.append(subnet_id)
+        if spec.get("network_acl"):
+            acl_id = self.ref("network ACL", spec["network_acl"], where, "network_acl")
+            r.topology.get(acl_id).subnet_ids.append(subnet_id)
+        self.used[subnet_id] = set()
+
+    def subnet(self, name: Any, where: str, field: str = "subnet") -> m.Subnet:
+        if name is None:
+            raise self.r.error(where, field, "required")
+        return self.r.topology.get(self.ref("subnet", name, where, field))
+
+    def allocate(self, subnet: m.Subnet, wanted: Any, where: str, field: str) -> str:
+        """The address asked for, or the first free one past the five reserved (R132)."""
+        network = ipaddress.IPv4Network(subnet.cidr_block)
+        used = self.used.setdefault(subnet.subnet_id, set())
+        if wanted is not None:
+            address = self.r.address(wanted, where, field)
+            if ipaddress.IPv4Address(address) not in network:
+                raise self.r.error(where, field, f"{address} is outside subnet {subnet.name or subnet.subnet_id} ({subnet.cidr_block})")
+            offset = int(ipaddress.IPv4Address(address)) - int(network.network_address)
+            if offset < 4 or ipaddress.IPv4Address(address) == network.broadcast_address:
+                raise self.r.error(where, field, f"{address} is reserved by AWS in {subnet.cidr_block} (R132)")
+            if address in used:
+                raise self.r.error(where, field, f"{address} is already in use in {subnet.cidr_block}")
+            used.add(address)
+            return address
+        for host in range(int(network.network_address) + 4, int(network.broadcast_address)):
+            address = str(ipaddress.IPv4Address(host))
+            if address not in used:
+                used.add(address)
+                return address
+        raise self.r.error(where, field, f"subnet {subnet.cidr_block} has no free address")
+
+    # security groups and NACLs -----------------------------------------------------------------
+
+    def declare_security_group(self, name: str, spec: dict | None) -> None:
+        where = f"{self.where}.security_groups.{name}"
+        if spec:
+            self.r.check_keys(spec, {"id", "description", "ingress", "egress"}, where)
+        group_id = str((spec or {}).get("id") or self.new_id("sg", name))
+        self.register("security group", name, group_id, where)
+        self.r.topology.add(m.SecurityGroup(group_id, name, self.vpc.vpc_id, name=name, **self.common()))
+
+    def read_security_group_rules(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.security_groups.{name}"
+        group = r.topology.get(self.ref("security group", name, where, "name"))
+        for i, rule in enumerate(r.sequence(spec.get("ingress"), where, "ingress")):
+            group.ingress.append(self.sg_rule(rule, f"{where}.ingress[{i}]", "from"))
+        if "egress" in spec:
+            for i, rule in enumerate(r.sequence(spec.get("egress"), where, "egress")):
+                group.egress.append(self.sg_rule(rule, f"{where}.egress[{i}]", "to"))
+        else:
+            group.egress.append(m.SecurityGroupRule(-1, cidr_ipv4="0.0.0.0/0"))  # R107
+
+    def sg_rule(self, rule: Any, where: str, peer_key: str) -> m.SecurityGroupRule:
+        r = self.r
+        rule = r.mapping(rule, where)
+        r.check_keys(rule, {"protocol", "ports", "icmp_type", "icmp_code", peer_key, "description"}, where)
+        proto, lo, hi = self.protocol_ports(rule, where)
+        if peer_key not in rule:
+            raise r.error(where, peer_key, "required: a CIDR, a prefix list or a security group")
+        peer = str(rule[peer_key])
+        out = m.SecurityGroupRule(proto, lo, hi, description=str(rule.get("description", "")))
+        if "/" in peer and peer[0].isdigit():
+            out.cidr_ipv4 = r.cidr(peer, where, peer_key)
+        elif peer.startswith("pl-") or ("prefix list", peer) in r.names:
+            out.prefix_list_id = r.ref("prefix list", peer, where, peer_key)
+        else:
+            out.referenced_group_id = self.ref("security group", peer, where, peer_key)
+        return out
+
+    def protocol_ports(self, rule: dict, where: str) -> tuple[int, int | None, int | None]:
+        r = self.r
+        raw = str(rule.get("protocol", "all")).lower()
+        if raw in PROTOCOL_NUMBERS:
+            proto = PROTOCOL_NUMBERS[raw]
+        elif raw.isdigit() and int(raw) <= 255:
+            proto = int(raw)
+        else:
+            raise r.error(where, "protocol", f"unknown protocol {rule.get('protocol')!r}")
+        lo = hi = None
+        if proto in (6, 17):
+            lo, hi = self.port_range(rule.get("ports"), where)
+        elif proto == 1:
+            lo = int(rule.get("icmp_type", -1))
+            hi = int(rule.get("icmp_code", -1))
+        elif rule.get("ports") is not None:
+            raise r.error(where, "ports", "ports apply to tcp and udp only")
+        return proto, lo, hi
+
+    def port_range(self, ports: Any, where: str) -> tuple[int, int]:
+        if ports is None or ports == "all":
+            return 0, 65535
+        try:
+            if isinstance(ports, int):
+                lo = hi = ports
+            elif isinstance(ports, list) and len(ports) == 2:
+                lo, hi = int(ports[0]), int(ports[1])
+            else:
+                text = str(ports)
+                lo, _, hi_text = text.partition("-")
+                lo, hi = int(lo), int(hi_text or lo)
+        except ValueError:
+            raise self.r.error(where, "ports", f"invalid port range {ports!r}") from None
+        if not 0 <= lo <= hi <= 65535:
+            raise self.r.error(where, "ports", f"invalid port range {ports!r}")
+        return lo, hi
+
+    def read_network_acl(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.network_acls.{name}"
+        r.check_keys(spec, {"id", "default", "inbound", "outbound"}, where)
+        acl_id = str(spec.get("id") or self.new_id("acl", name))
+        self.register("network ACL", name, acl_id, where)
+        acl = m.NetworkAcl(acl_id, self.vpc.vpc_id, is_default=bool(spec.get("default", False)), name=name,
+                           **self.common())
+        for direction, egress in (("inbound", False), ("outbound", True)):
+            numbers = set()
+            for i, entry in enumerate(r.sequence(spec.get(direction), where, direction)):
+                ewhere = f"{where}.{direction}[{i}]"
+                entry = r.mapping(entry, ewhere)
+                r.check_keys(entry, {"rule", "protocol", "ports", "icmp_type", "icmp_code", "cidr", "action"}, ewhere)
+                number = entry.get("rule")
+                if not isinstance(number, int) or not 1 <= number <= 32766:
+                    raise r.error(ewhere, "rule", f"rule numbers run from 1 to 32766 (R113), got {number!r}")
+                if number in numbers:
+                    raise r.error(ewhere, "rule", f"rule {number} appears twice")
+                numbers.add(number)
+                action = str(entry.get("action", "")).lower()
+                if action not in ("allow", "deny"):
+                    raise r.error(ewhere, "action", "must be allow or deny")
+                proto, lo, hi = self.protocol_ports(entry, ewhere)
+                cidr = r.cidr(entry.get("cidr", "0.0.0.0/0"), ewhere, "cidr")
+                e = m.NetworkAclEntry(number, proto, action, egress, cidr)
+                if proto == 1:
+                    e.icmp_type, e.icmp_code = lo, hi
+                elif proto in (6, 17):
+                    e.port_from, e.port_to = lo, hi
+                acl.entries.append(e)
+        r.topology.add(acl)
+
+    def add_default_nacl(self) -> None:
+        """R112: the default NACL allows everything in and out."""
+        acl_id = self.new_id("acl", "default")
+        acl = m.NetworkAcl(acl_id, self.vpc.vpc_id, is_default=True, name=f"{self.name}-default", **self.common())
+        acl.entries = [m.NetworkAclEntry(100, -1, "allow", False, "0.0.0.0/0"),
+                       m.NetworkAclEntry(100, -1, "allow", True, "0.0.0.0/0")]
+        self.r.topology.add(acl)
+
+    # route tables ---------------------------------------------------------------------------
+
+    def read_route_table(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.route_tables.{name}"
+        r.check_keys(spec, {"id", "main", "routes", "edge_associations"}, where)
+        table_id = str(spec.get("id") or self.new_id("rtb", name))
+        self.register("route table", name, table_id, where)
+        table = m.RouteTable(table_id, self.vpc.vpc_id, main=bool(spec.get("main", False)), name=name,
+                             **self.common())
+        if table.main and r.topology.main_route_table(self.vpc.vpc_id) is not None:
+            raise r.error(where, "main", "a VPC has exactly one main route table (R4)")
+        r.topology.add(table)
+        for i, route in enumerate(r.sequence(spec.get("routes"), where, "routes")):
+            r.pending_routes.append((self.name, table, r.mapping(route, f"{where}.routes[{i}]"), f"{where}.routes[{i}]"))
+        for i, gateway in enumerate(r.sequence(spec.get("edge_associations"), where, "edge_associations")):
+            r.pending_edges.append((self.name, table, gateway, f"{where}.edge_associations[{i}]"))
+
+    # instances, ENIs, NAT gateways ----------------------------------------------------------
+
+    def read_instance(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.instances.{name}"
+        r.check_keys(spec, {"id", "subnet", "private_ip", "secondary_private_ips", "public_ip", "elastic_ip",
+                            "security_groups", "source_dest_check", "state", "network_interfaces"}, where)
+        instance_id = str(spec.get("id") or self.new_id("i", name))
+        r.register("instance", name, instance_id, where)
+        extra = r.sequence(spec.get("network_interfaces"), where, "network_interfaces")
+        primary = {k: v for k, v in spec.items() if k not in ("id", "state", "network_interfaces")}
+        enis = [self.read_network_interface(f"{name}-eth0", primary, instance_id, where)]
+        for i, eni_spec in enumerate(extra, 1):
+            enis.append(self.read_network_interface(f"{name}-eth{i}", r.mapping(eni_spec, f"{where}.network_interfaces[{i - 1}]"),
+                                                    instance_id, f"{where}.network_interfaces[{i - 1}]"))
+        state = str(spec.get("state", "running"))
+        r.topology.add(m.Instance(instance_id, [e.network_interface_id for e in enis], state=state, name=name,
+                                  **self.common()))
+
+    def read_network_interface(self, name: str, spec: dict, instance_id: str | None, where: str | None = None) -> m.NetworkInterface:
+        r = self.r
+        where = where or f"{self.where}.network_interfaces.{name}"
+        r.check_keys(spec, {"id", "subnet", "private_ip", "secondary_private_ips", "public_ip", "elastic_ip",
+                            "security_groups", "source_dest_check", "description"}, where)
+        subnet = self.subnet(spec.get("subnet"), where)
+        addresses = [self.allocate(subnet, spec.get("private_ip"), where, "private_ip")]
+        for extra in r.sequence(spec.get("secondary_private_ips"), where, "secondary_private_ips"):
+            addresses.append(self.allocate(subnet, extra, where, "secondary_private_ips"))
+        groups = [self.ref("security group", g, where, "security_groups")
+                  for g in r.sequence(spec.get("security_groups", ["default"]), where, "security_groups")]
+        eni_id = str(spec.get("id") or self.new_id("eni", name))
+        self.register("network interface", name, eni_id, where)
+        public = spec.get("public_ip") or spec.get("elastic_ip")
+        eni = m.NetworkInterface(eni_id, subnet.subnet_id, self.vpc.vpc_id, addresses, groups=groups,
+                                 association_public_ip=r.address(public, where, "public_ip") if public else None,
+                                 source_dest_check=bool(spec.get("source_dest_check", True)),
+                                 attachment_instance_id=instance_id, description=str(spec.get("description", "")),
+                                 name=name, **self.common())
+        r.topology.add(eni)
+        if spec.get("elastic_ip"):
+            r.topology.add(m.ElasticIp(self.new_id("eipalloc", name), eni.association_public_ip,
+                                       network_interface_id=eni_id, private_ip_address=addresses[0], name=name,
+                                       **self.common()))
+        return eni
+
+    def read_nat_gateway(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.nat_gateways.{name}"
+        r.check_keys(spec, {"id", "subnet", "private_ip", "public_ip", "connectivity_type", "state"}, where)
+        subnet = self.subnet(spec.get("subnet"), where)
+        connectivity = str(spec.get("connectivity_type", "public"))
+        if connectivity not in ("public", "private"):
+            raise r.error(where, "connectivity_type", "must be public or private")
+        public = spec.get("public_ip")
+        if connectivity == "public" and not public:
+            raise r.error(where, "public_ip", "a public NAT gateway needs an Elastic IP (R122)")
+        if connectivity == "private" and public:
+            raise r.error(where, "public_ip", "a private NAT gateway has no Elastic IP (R123)")
+        nat_id = str(spec.get("id") or self.new_id("nat", name))
+        self.register("NAT gateway", name, nat_id, where)
+        private = self.allocate(subnet, spec.get("private_ip"), where, "private_ip")
+        eni_id = self.new_id("eni", f"{name}-nat")
+        public_ip = r.address(public, where, "public_ip") if public else None
+        r.topology.add(m.NetworkInterface(eni_id, subnet.subnet_id, self.vpc.vpc_id, [private],
+                                          association_public_ip=public_ip, interface_type="nat_gateway",
+                                          requester_managed=True, description=f"Interface for NAT Gateway {nat_id}",
+                                          **self.common()))
+        r.topology.add(m.NatGateway(nat_id, subnet.subnet_id, self.vpc.vpc_id, eni_id, private,
+                                    public_ip=public_ip, connectivity_type=connectivity,
+                                    state=str(spec.get("state", "available")), name=name, **self.common()))
+
+    # endpoints ------------------------------------------------------------------------------
+
+    def service_name(self, value: Any, where: str) -> str:
+        text = str(value or "")
+        if not text:
+            raise self.r.error(where, "service", "required")
+        if text in SHORT_SERVICES:
+            return f"com.amazonaws.{self.vpc.region}.{text}"
+        return text
+
+    def read_endpoint(self, name: str, spec: dict) -> None:
+        r = self.r
+        where = f"{self.where}.endpoints.{name}"
+        r.check_keys(spec, {"id", "type", "service", "route_tables", "subnets", "security_groups",
+                            "private_dns", "state", "private_ips"}, where)
+        kind = str(spec.get("type", "")).lower()
+        service = self.service_name(spec.get("service"), where)
+        endpoint_id = str(spec.get("id") or self.new_id("vpce", name))
+        self.register("endpoint", name, endpoint_id, where)
+        state = str(spec.get("state", "available"))
+        if kind == "gateway":
+            parts = service.split(".")
+            if len(parts) != 4 or parts[3] not in SHORT_SERVICES:
+                raise r.error(where, "service", f"gateway endpoints exist only for S3 and DynamoDB (R31), not {service}")
+            if parts[2] != self.vpc.region:
+                raise r.error(where, "service", f"{service} is not in the VPC's region {self.vpc.region} (R36)")
+            tables = [self.ref("route table", t, where, "route_tables")
+                      for t in r.sequence(spec.get("route_tables"), where, "route_tables")]
+            r.topology.add(m.GatewayEndpoint(endpoint_id, self.vpc.vpc_id, service, route_table_ids=tables,
+                                             state=state, name=name, **self.common()))
+            r.gateway_endpoints.append((endpoint_id, service, tables, where))
+        elif kind == "interface":
+            subnets = [self.subnet(s, where, "subnets") for s in r.sequence(spec.get("subnets"), where, "subnets")]
+            if not subnets:
+                raise r.error(where, "subnets", "an interface endpoint needs at least one subnet (R43)")
+            azs = [s.availability_zone for s in subnets]
+            if len(set(azs)) != len(azs):
+                raise r.error(where, "subnets", "at most one subnet per Availability Zone (R43)")
+            groups = [self.ref("security group", g, where, "security_groups")
+                      for g in r.sequence(spec.get("security_groups", ["default"]), where, "security_groups")]
+            wanted = r.mapping(spec.get("private_ips"), where, "private_ips")
+            enis = []
+            for s in subnets:
+                address = self.allocate(s, wanted.get(s.name), where, "private_ips")
+                eni_id = self.new_id("eni", f"{name}-{s.name}")
+                r.topology.add(m.NetworkInterface(eni_id, s.subnet_id, self.vpc.vpc_id, [address], groups=groups,
+                                                  interface_type="vpc_endpoint", requester_managed=True,
+                                                  description=f"VPC Endpoint Interface {endpoint_id}",
+                                                  **self.common()))
+                enis.append(eni_id)
+            r.topology.add(m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
+                                               subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
+                                               groups=groups, private_dns_enabled=bool(spec.get("private_dns", True)),
+                                               state=state, name=name, **self.common()))
+        else:
+            raise r.error(where, "type", f"must be gateway or interface, got {spec.get('type')!r}")
+
+

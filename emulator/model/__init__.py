@@ -1,0 +1,15 @@
+"""The description of an AWS network: plain dataclasses with AWS ids and field names, no behaviour."""
+from .base import Resource, deterministic_id
+from .endpoints import GatewayEndpoint, InterfaceEndpoint
+from .network import KINDS, Topology
+from .routing import PrefixList, Route, RouteTable
+from .security import NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule
+from .transit import VpcPeeringConnection
+from .vpc import ElasticIp, Instance, InternetGateway, NatGateway, NetworkInterface, Subnet, Vpc
+
+__all__ = [
+    "Resource", "deterministic_id", "GatewayEndpoint", "InterfaceEndpoint", "KINDS", "Topology",
+    "PrefixList", "Route", "RouteTable", "NetworkAcl", "NetworkAclEntry", "SecurityGroup",
+    "SecurityGroupRule", "VpcPeeringConnection", "ElasticIp", "Instance", "InternetGateway",
+    "NatGateway", "NetworkInterface", "Subnet", "Vpc",
+]

@@ -1,0 +1,79 @@
+"""Trace records: what each hop did, and renderings for people (a hop table) and scripts (JSON)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ..dataplane.packet import Headers
+
+# Hop types that are AWS components a packet crosses (the rest are decisions: SG, NACL, route table).
+COMPONENT_TYPES = frozenset({
+    "instance", "network-interface", "internet-gateway", "nat-gateway", "gateway-endpoint",
+    "interface-endpoint", "vpc-peering-connection", "transit-gateway", "aws-service", "internet",
+    "dns-resolver", "vpn-gateway"})
+
+
+@dataclass
+class Hop:
+    id: str
+    type: str
+    action: str
+    detail: str
+    headers_in: Headers | None = None
+    headers_out: Headers | None = None
+
+    def as_dict(self) -> dict:
+        out = {"id": self.id, "type": self.type, "action": self.action, "detail": self.detail}
+        if self.headers_in is not None and self.headers_out is not None and self.headers_in != self.headers_out:
+            out["in"] = self.headers_in.as_dict()
+            out["out"] = self.headers_out.as_dict()
+        return out
+
+
+@dataclass
+class Trace:
+    """The fate of one packet: verdict, drop code, where it was delivered, and every hop."""
+
+    verdict: str
+    code: str | None
+    delivered_to: str | None
+    packet_in: Headers
+    packet_out: Headers
+    hops: list[Hop] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def path(self) -> list[str]:
+        """The AWS components crossed, in order (consecutive repeats folded)."""
+        out: list[str] = []
+        for hop in self.hops:
+            if hop.type in COMPONENT_TYPES and (not out or out[-1] != hop.id):
+                out.append(hop.id)
+        return out
+
+    def crosses(self, component_id: str) -> bool:
+        return component_id in self.path
+
+    def as_dict(self) -> dict:
+        return {"verdict": self.verdict, "code": self.code, "delivered_to": self.delivered_to,
+                "hops": [h.as_dict() for h in self.hops]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict())
+
+    def render(self) -> str:
+        """A hop table for a terminal."""
+        rows = [(str(i), h.type, h.id, h.action, h.detail) for i, h in enumerate(self.hops, 1)]
+        widths = [max([len(r[c]) for r in rows] + [len(t)]) for c, t in enumerate(("#", "type", "id", "action"))]
+        lines = [f"packet: {self.packet_in.describe()}"]
+        for r in rows:
+            lines.append("  " + "  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
+        outcome = self.verdict.upper()
+        if self.code:
+            outcome += f" {self.code}"
+        if self.delivered_to:
+            outcome += f" at {self.delivered_to}"
+        if self.packet_out != self.packet_in:
+            outcome += f"  (as {self.packet_out.describe()})"
+        lines.append(f"=> {outcome}")
+        return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""Demonstration traces kept in a topology file (`traces:`), run by `vpcemu demo` and `make run`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .api import DEFAULT_DPORT, DEFAULT_SPORT, Network
+from .inputs.errors import InputError
+from .record.trace import Trace
+
+
+@dataclass
+class TraceSpec:
+    title: str
+    source: str
+    destination: str
+    proto: str = "tcp"
+    sport: int = DEFAULT_SPORT
+    dport: int = DEFAULT_DPORT
+    expect: dict = field(default_factory=dict)
+
+
+def read_trace_specs(path: str | Path) -> list[TraceSpec]:
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    specs = []
+    for i, item in enumerate(document.get("traces") or []):
+        where = f"traces[{i}]"
+        if not isinstance(item, dict) or "from" not in item or "to" not in item:
+            raise InputError("each trace needs from and to", file=str(path), resource=where)
+        specs.append(TraceSpec(str(item.get("title", f"trace {i + 1}")), str(item["from"]), str(item["to"]),
+                               str(item.get("proto", "tcp")), int(item.get("sport", DEFAULT_SPORT)),
+                               int(item.get("dport", DEFAULT_DPORT)), dict(item.get("expect") or {})))
+    return specs
+
+
+def run_trace_spec(network: Network, spec: TraceSpec) -> tuple[Trace, list[str]]:
+    """The trace and the expectations it failed (empty when it behaved as the file says)."""
+    trace = network.trace_flow(spec.source, spec.destination, spec.proto, spec.sport, spec.dport)
+    return trace, mismatches(network, trace, spec.expect)
+
+
+def _id(network: Network, ref: str) -> str:
+    try:
+        return network.topology.find(ref).id
+    except KeyError:
+        return ref
+
+
+def mismatches(network: Network, trace: Trace, expect: dict) -> list[str]:
+    problems = []
+    for key in ("verdict", "code"):
+        if key in expect and getattr(trace, key) != expect[key]:
+            problems.append(f"{key} is {getattr(trace, key)}, expected {expect[key]}")
+    if "delivered_to" in expect and trace.delivered_to != _id(network, str(expect["delivered_to"])):
+        problems.append(f"delivered to {trace.delivered_to}, expected {expect['delivered_to']}")
+    for ref in expect.get("via", []):
+        if not trace.crosses(_id(network, ref)):
+            problems.append(f"does not cross {ref}")
+    for ref in expect.get("not_via", []):
+        if trace.crosses(_id(network, ref)):
+            problems.append(f"crosses {ref}")
+    return problems

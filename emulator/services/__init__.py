@@ -1,0 +1,1 @@
+"""What lives outside the VPCs: AWS's public service address space and the VPC resolver."""
