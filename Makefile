@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES = gcc python3-dev python3-venv
 
-SEEDS = topologies/seed-endpoints.yaml
+SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml
 
 .PHONY: run test bench install system-packages clean
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from . import model as m
 from .dataplane.compile import Port, compile_topology
-from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int
+from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int, reply_to
 from .dataplane.pipeline import Forwarder, Outcome
 from .dataplane.state import Session
 from .inputs.errors import InputError
@@ -72,9 +72,12 @@ class Network:
         port = at if isinstance(at, Port) else self.port(at)
         return Forwarder(self.fabric, session).from_port(port, headers)
 
-    def trace(self, packet, at: str, session: Session | None = None) -> Trace:
+    def trace(self, packet, at: str, session: Session | None = None, with_return: bool = False) -> Trace:
         """Send a scapy packet (or Headers) from `at` (an instance, ENI, name or address, or
-        "internet") and record every hop. An IP layer without a source takes the ENI's address."""
+        "internet") and record every hop. An IP layer without a source takes the ENI's address.
+        With `with_return`, a delivered packet's reply is traced too, through the state the
+        request left (stateful SGs, NAT) and the responder's own routes (R82, R105)."""
+        session = session if session is not None else Session()
         hops: list = []
         forwarder = Forwarder(self.fabric, session, recorder=hops)
         if at == "internet":
@@ -84,11 +87,19 @@ class Network:
             port = self.port(at)
             headers = self._headers(packet, port)
             outcome = forwarder.from_port(port, headers)
-        return Trace(outcome.verdict, outcome.code, outcome.delivered_to, headers, outcome.headers, hops,
-                     outcome.detail)
+        trace = Trace(outcome.verdict, outcome.code, outcome.delivered_to, headers, outcome.headers, hops,
+                      outcome.detail)
+        if with_return and outcome.responder is not None:
+            reply_headers = reply_to(outcome.headers)
+            reply_hops: list = []
+            reply = Forwarder(self.fabric, session, recorder=reply_hops).reply(outcome.responder, reply_headers)
+            trace.reply = Trace(reply.verdict, reply.code, reply.delivered_to, reply_headers, reply.headers,
+                                reply_hops, reply.detail)
+        return trace
 
     def trace_flow(self, at: str, dst: str, proto: str | int = "tcp", sport: int = DEFAULT_SPORT,
-                   dport: int = DEFAULT_DPORT, src: str | None = None, session: Session | None = None) -> Trace:
+                   dport: int = DEFAULT_DPORT, src: str | None = None, session: Session | None = None,
+                   with_return: bool = False) -> Trace:
         """Trace a packet given by its fields; `dst` may be an address or a DNS name (resolved
         by the source VPC's resolver). ICMP means echo request."""
         from scapy.layers.inet import ICMP as SICMP, IP, TCP as STCP, UDP as SUDP
@@ -104,7 +115,7 @@ class Network:
             packet = ip / SICMP(type=8, code=0, id=sport & 0xFFFF)
         else:
             packet = ip
-        return self.trace(packet, at, session)
+        return self.trace(packet, at, session, with_return)
 
     def _headers(self, packet, port: Port | None) -> Headers:
         if isinstance(packet, Headers):

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--sport", type=_port, default=DEFAULT_SPORT)
     trace.add_argument("--dport", type=_port, default=DEFAULT_DPORT)
     trace.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    trace.add_argument("--return", dest="with_return", action="store_true",
+                       help="also trace the reply of a delivered packet (reachable only if both directions pass)")
 
     demo = verbs.add_parser("demo", help="run the traces listed under `traces:` in topology files")
     demo.add_argument("topologies", nargs="+")
@@ -66,7 +68,8 @@ def _warn(network) -> None:
 def cmd_trace(args) -> int:
     network = load(args.topology)
     _warn(network)
-    trace = network.trace_flow(args.source, args.destination, args.proto, args.sport, args.dport)
+    trace = network.trace_flow(args.source, args.destination, args.proto, args.sport, args.dport,
+                               with_return=args.with_return)
     print(trace.to_json() if args.json else trace.render())
     return 0
 
@@ -83,7 +86,8 @@ def cmd_demo(args) -> int:
             trace, problems = run_trace_spec(network, spec)
             print(f"\n## {spec.title}\n$ vpcemu trace {path} --from {spec.source} --to {spec.destination}"
                   + (f" --proto {spec.proto}" if spec.proto != "tcp" else "")
-                  + (f" --dport {spec.dport}" if spec.dport != DEFAULT_DPORT else ""))
+                  + (f" --dport {spec.dport}" if spec.dport != DEFAULT_DPORT else "")
+                  + (" --return" if spec.with_return else ""))
             print(trace.render())
             if problems:
                 failed += 1

@@ -20,6 +20,7 @@ class TraceSpec:
     sport: int = DEFAULT_SPORT
     dport: int = DEFAULT_DPORT
     expect: dict = field(default_factory=dict)
+    with_return: bool = False
 
 
 def read_trace_specs(path: str | Path) -> list[TraceSpec]:
@@ -31,13 +32,15 @@ def read_trace_specs(path: str | Path) -> list[TraceSpec]:
             raise InputError("each trace needs from and to", file=str(path), resource=where)
         specs.append(TraceSpec(str(item.get("title", f"trace {i + 1}")), str(item["from"]), str(item["to"]),
                                str(item.get("proto", "tcp")), int(item.get("sport", DEFAULT_SPORT)),
-                               int(item.get("dport", DEFAULT_DPORT)), dict(item.get("expect") or {})))
+                               int(item.get("dport", DEFAULT_DPORT)), dict(item.get("expect") or {}),
+                               bool(item.get("return", False))))
     return specs
 
 
 def run_trace_spec(network: Network, spec: TraceSpec) -> tuple[Trace, list[str]]:
     """The trace and the expectations it failed (empty when it behaved as the file says)."""
-    trace = network.trace_flow(spec.source, spec.destination, spec.proto, spec.sport, spec.dport)
+    trace = network.trace_flow(spec.source, spec.destination, spec.proto, spec.sport, spec.dport,
+                               with_return=spec.with_return)
     return trace, mismatches(network, trace, spec.expect)
 
 
@@ -55,6 +58,8 @@ def mismatches(network: Network, trace: Trace, expect: dict) -> list[str]:
             problems.append(f"{key} is {getattr(trace, key)}, expected {expect[key]}")
     if "delivered_to" in expect and trace.delivered_to != _id(network, str(expect["delivered_to"])):
         problems.append(f"delivered to {trace.delivered_to}, expected {expect['delivered_to']}")
+    if "reachable" in expect and trace.reachable != expect["reachable"]:
+        problems.append(f"reachable is {trace.reachable}, expected {expect['reachable']}")
     for ref in expect.get("via", []):
         if not trace.crosses(_id(network, ref)):
             problems.append(f"does not cross {ref}")

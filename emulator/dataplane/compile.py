@@ -106,6 +106,9 @@ class Fabric:
     main_fib: dict[str, F.Fib]  # vpc id -> its main route table's FIB
     services: pytricia.PyTricia
     prefix_lists: dict[str, m.PrefixList]
+    tgw_fibs: dict[str, F.Fib] = field(default_factory=dict)  # TGW route table id -> FIB
+    tgw_associations: dict[tuple[str, str], str] = field(default_factory=dict)  # (tgw, attachment) -> table
+    tgw_vpc_attachments: dict[tuple[str, str], m.TransitGatewayVpcAttachment] = field(default_factory=dict)
 
     def service_at(self, address: int) -> ServiceRange | None:
         return self.services.get(address)
@@ -177,7 +180,9 @@ def compile_topology(topology: m.Topology) -> Fabric:
                 net, length = F.parse_cidr(cidr)
                 services.insert(net, length, rng)
     services.freeze()
-    return Fabric(topology, vpcs, subnets, ports, route_fibs, public, public_of, main_fib, services, prefix_lists)
+    fabric = Fabric(topology, vpcs, subnets, ports, route_fibs, public, public_of, main_fib, services, prefix_lists)
+    _compile_transit_gateways(fabric)
+    return fabric
 
 
 def _compile_vpc(v: m.Vpc) -> CompiledVpc:
@@ -291,3 +296,59 @@ def _compile_port(topology, eni, cs, groups, members, prefix_lists) -> Port:
     if owner_kind != NAT_GATEWAY:  # R118: NAT gateways take no security group
         sgs = compile_security_groups(eni.groups, groups, members, prefix_lists)
     return Port(eni, cs, addresses, sgs, owner_kind, owner_id, owner_label, running)
+
+
+TGW_ATTACHMENT = "tgw-attachment"
+
+
+def tgw_propagated_routes(topology: m.Topology, table: m.TransitGatewayRouteTable):
+    """The routes attachments propagate into `table` (R92), and those R101 suppresses.
+
+    VPC attachments propagate their VPC's CIDRs; a CIDR overlapping one already propagated by
+    another VPC is not propagated (R101). Peering attachments never propagate (R96).
+    Returns ([(cidr, attachment id)], [(cidr, attachment id, the attachment it overlaps)]).
+    """
+    kept: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str, str]] = []
+    for attachment_id in table.propagations:
+        attachment = topology.get(attachment_id, m.TransitGatewayVpcAttachment)
+        if attachment is None or attachment.state != "available":
+            continue
+        vpc = topology.get(attachment.vpc_id, m.Vpc)
+        for cidr in vpc.cidr_blocks if vpc else []:
+            net = F.parse_cidr(cidr)
+            clash = next((other for c, other in kept if other != attachment_id
+                          and (F.contains(F.parse_cidr(c), net) or F.contains(net, F.parse_cidr(c)))), None)
+            if clash:
+                skipped.append((cidr, attachment_id, clash))
+            else:
+                kept.append((cidr, attachment_id))
+    return kept, skipped
+
+
+def _compile_transit_gateways(fabric: Fabric) -> None:
+    topology = fabric.topology
+    for attachment in topology.all(m.TransitGatewayVpcAttachment):
+        if attachment.state == "available":
+            fabric.tgw_vpc_attachments[(attachment.vpc_id, attachment.transit_gateway_id)] = attachment
+    for table in topology.all(m.TransitGatewayRouteTable):
+        for attachment_id in table.associations:
+            fabric.tgw_associations[(table.transit_gateway_id, attachment_id)] = table.transit_gateway_route_table_id
+        candidates: list[F.Candidate] = []
+        for route in table.routes:
+            blackhole = route.state == "blackhole" or route.transit_gateway_attachment_id is None
+            if route.prefix_list_id:
+                pl = fabric.prefix_lists.get(route.prefix_list_id)
+                hop = F.NextHop(TGW_ATTACHMENT, route.transit_gateway_attachment_id, route.prefix_list_id,
+                                F.PREFIX_LIST, blackhole, route)
+                candidates += [F.Candidate(*F.parse_cidr(c), hop, route.prefix_list_id) for c in (pl.cidrs if pl else [])]
+            else:
+                hop = F.NextHop(TGW_ATTACHMENT, route.transit_gateway_attachment_id, route.destination_cidr_block,
+                                F.STATIC, blackhole, route)
+                candidates.append(F.Candidate(*F.parse_cidr(route.destination_cidr_block), hop))
+        propagated, _ = tgw_propagated_routes(topology, table)
+        for cidr, attachment_id in propagated:
+            hop = F.NextHop(TGW_ATTACHMENT, attachment_id, cidr, F.PROPAGATED, False, None)
+            candidates.append(F.Candidate(*F.parse_cidr(cidr), hop, attachment_id))
+        fabric.tgw_fibs[table.transit_gateway_route_table_id] = F.Fib.build(table.transit_gateway_route_table_id,
+                                                                           candidates)

@@ -74,6 +74,14 @@ class Headers:
         return out
 
 
+def reply_to(h: Headers) -> Headers:
+    """The reply a responder sends to `h`: addresses and ports swapped, ICMP query answered (R105)."""
+    if h.proto == ICMP:
+        reply_type = ICMP_QUERY_REPLY.get(h.icmp_type, h.icmp_type)
+        return Headers(h.dst, h.src, ICMP, h.sport, 0, 64, h.length, reply_type, 0)
+    return Headers(h.dst, h.src, h.proto, h.dport, h.sport, 64, h.length)
+
+
 def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers:
     """Headers of the IPv4 packet at `offset`; MalformedPacket says what is wrong."""
     if len(data) - offset < 20:

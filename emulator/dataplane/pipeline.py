@@ -27,6 +27,19 @@ class Outcome:
     delivered_to: str | None
     headers: Headers  # as the packet was when it was delivered, exited or dropped
     detail: str = ""
+    responder: "Responder | None" = None  # who sends the reply of a delivered or exited packet
+
+
+@dataclass(frozen=True)
+class Responder:
+    """Where a reply starts: an ENI (`port`), the internet or a public AWS service (`label`), a
+    gateway endpoint or a VPN gateway (`vpc` it answers into), or a VPC's resolver."""
+
+    kind: str  # port | internet | gateway-endpoint | vpn-gateway | resolver
+    label: str
+    port: Port | None = None
+    vpc: CompiledVpc | None = None
+    via: str | None = None  # the gateway endpoint a service's reply comes back through
 
 
 @dataclass
@@ -64,13 +77,15 @@ class Forwarder:
         self.record(component_id, component_type, "drop", f"{reason.name}: {detail or reason.meaning}", walk)
         return Outcome(DROPPED, reason.name, None, walk.h, detail or reason.meaning)
 
-    def deliver(self, walk: Walk, to: str, component_type: str, detail: str = "") -> Outcome:
+    def deliver(self, walk: Walk, to: str, component_type: str, detail: str = "",
+                responder: Responder | None = None) -> Outcome:
         self.record(to, component_type, "deliver", detail, walk)
-        return Outcome(DELIVERED, None, to, walk.h, detail)
+        return Outcome(DELIVERED, None, to, walk.h, detail, responder)
 
-    def exit(self, walk: Walk, to: str, component_type: str, detail: str = "") -> Outcome:
+    def exit(self, walk: Walk, to: str, component_type: str, detail: str = "",
+             responder: Responder | None = None) -> Outcome:
         self.record(to, component_type, "exit", detail, walk)
-        return Outcome(EXITED, None, to, walk.h, detail)
+        return Outcome(EXITED, None, to, walk.h, detail, responder)
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -78,13 +93,33 @@ class Forwarder:
         """A packet sent by the instance or service behind `port`."""
         return self.send_from_port(Walk(h), port, originating=True)
 
-    def from_internet(self, h: Headers) -> Outcome:
-        """A packet arriving from the internet, addressed to a public IP."""
+    def from_internet(self, h: Headers, origin: str = "internet", origin_type: str = "internet") -> Outcome:
+        """A packet arriving from the internet (or a public AWS service endpoint)."""
         from .targets import igw
 
         walk = Walk(h)
-        self.record("internet", "internet", "send", h.describe(), walk)
+        self.record(origin, origin_type, "send", h.describe(), walk)
         return igw.from_internet(self, walk)
+
+    def reply(self, responder: Responder, h: Headers) -> Outcome:
+        """The reply of a delivered packet, sent by `responder` and routed by its own tables (R82)."""
+        if responder.kind == "port":
+            return self.from_port(responder.port, h)
+        if responder.kind == "internet":
+            return self.from_internet(h, responder.label, "internet" if responder.label == "internet" else "aws-service")
+        walk = Walk(h, entered_via=responder.via or responder.label)
+        kind = {"gateway-endpoint": "aws-service", "vpn-gateway": "vpn-gateway"}.get(responder.kind, "dns-resolver")
+        self.record(responder.label, kind, "send", h.describe(), walk)
+        if responder.via:
+            self.record(responder.via, responder.kind, "forward", f"back into {responder.vpc.id}", walk)
+        if responder.kind == "resolver":
+            # R111: nothing filters the resolver's answers.
+            port = responder.vpc.ports.get(h.dst)
+            if port is None:
+                return self.drop(walk, "NO_ENI_FOR_DESTINATION", responder.vpc.id, "vpc")
+            return self.deliver(walk, port.owner_id, port.owner_kind, f"{port.id} {port.owner_label}",
+                                Responder("port", port.id, port))
+        return self.deliver_in_vpc(walk, responder.vpc, came_from=None)
 
     # --- shared stages ----------------------------------------------------------------------
 
@@ -204,10 +239,11 @@ class Forwarder:
 
             return interface_endpoint.receive(self, walk, port)
         kind = "instance" if port.owner_kind == INSTANCE else "network-interface"
-        return self.deliver(walk, port.owner_id, kind, f"{port.id} {port.owner_label}")
+        return self.deliver(walk, port.owner_id, kind, f"{port.id} {port.owner_label}", Responder("port", port.id, port))
 
     def to_resolver(self, walk: Walk, cvpc: CompiledVpc) -> Outcome:
         """Amazon-provided DNS: no SG or NACL filters it (R111); needs enableDnsSupport (R133)."""
         if not cvpc.vpc.enable_dns_support:
             return self.drop(walk, "DNS_RESOLVER_DISABLED", cvpc.id, "vpc")
-        return self.deliver(walk, "AmazonProvidedDNS", "dns-resolver", f"resolver of {cvpc.id} (R131)")
+        return self.deliver(walk, "AmazonProvidedDNS", "dns-resolver", f"resolver of {cvpc.id} (R131)",
+                            Responder("resolver", "AmazonProvidedDNS", vpc=cvpc))

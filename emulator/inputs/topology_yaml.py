@@ -18,7 +18,16 @@ from .errors import InputError
 DEFAULT_ACCOUNT = "111111111111"
 PROTOCOL_NUMBERS = {"all": -1, "-1": -1, "tcp": 6, "udp": 17, "icmp": 1}
 SHORT_SERVICES = {"s3", "dynamodb"}
-TARGET_KINDS = ("internet gateway", "NAT gateway", "endpoint", "instance", "network interface", "peering connection")
+# The states AWS reports; anything else is a typo (an instance that is not running forwards nothing).
+INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
+NAT_STATES = ("pending", "failed", "available", "deleting", "deleted")
+ENDPOINT_STATES = ("pendingAcceptance", "pending", "available", "deleting", "deleted", "rejected", "failed", "expired")
+PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected", "failed", "expired",
+                    "provisioning", "deleting")
+TRACE_KEYS = {"title", "from", "to", "proto", "sport", "dport", "expect", "return"}
+TRACE_EXPECT_KEYS = {"verdict", "code", "delivered_to", "via", "not_via", "reachable"}
+TARGET_KINDS = ("internet gateway", "NAT gateway", "endpoint", "instance", "network interface", "peering connection",
+                "transit gateway")
 
 
 def load_yaml(path: str | Path) -> m.Topology:
@@ -30,13 +39,33 @@ def load_yaml(path: str | Path) -> m.Topology:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read: {error.__class__.__name__}", file=str(path)) from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"{where}malformed YAML: {problem}", file=str(path)) from None
     return YamlReader(str(path)).read(document)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: SafeLoader reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep)
 
 
 class YamlReader:
@@ -48,6 +77,7 @@ class YamlReader:
         self.names: dict[tuple[str, str], str] = {}  # (kind, scoped name) -> id
         self.pending_routes: list[tuple[str, m.RouteTable, dict, str]] = []
         self.pending_edges: list[tuple[str, m.RouteTable, Any, str]] = []
+        self.pending_tgw_tables: list[tuple[m.TransitGatewayRouteTable, dict, str, str]] = []
         self.gateway_endpoints: list[tuple[str, str, list[str], str]] = []
 
     # --- errors and small helpers -----------------------------------------------------------
@@ -89,6 +119,19 @@ class YamlReader:
         except ValueError:
             raise self.error(where, field, f"invalid IPv4 address {value!r}") from None
 
+    def integer(self, value: Any, where: str, field: str) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise self.error(where, field, f"expected a whole number, got {value!r}")
+
+    def choice(self, spec: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
+        value = str(spec.get(key, default))
+        if value not in allowed:
+            raise self.error(where, key, f"must be one of {', '.join(allowed)}; got {value!r}")
+        return value
+
     def new_id(self, prefix: str, *parts: str) -> str:
         return m.deterministic_id(prefix, self.source_key, *parts)
 
@@ -101,6 +144,8 @@ class YamlReader:
 
     def ref(self, kind: str, name: Any, where: str, field: str, scope: str = "") -> str:
         """The id behind a name (scoped to a VPC first, then global), or an id given literally."""
+        if name is None:
+            raise self.error(where, field, f"required: the name or id of a {kind}")
         text = str(name)
         for key in ((kind, f"{scope}/{text}"), (kind, text)):
             if key in self.names:
@@ -113,7 +158,8 @@ class YamlReader:
         doc = self.mapping(document, "topology")
         if not doc:
             raise self.error("topology", None, "the file is empty")
-        self.check_keys(doc, {"account", "regions", "peering_connections", "description", "name", "traces"}, "topology")
+        self.check_keys(doc, {"account", "regions", "peering_connections", "transit_gateway_peerings", "description",
+                              "name", "traces"}, "topology")
         self.source_key = str(doc.get("name") or Path(self.source).stem)
         self.account = str(doc.get("account", DEFAULT_ACCOUNT))
         regions = self.mapping(doc.get("regions"), "topology", "regions")
@@ -128,17 +174,47 @@ class YamlReader:
         self.add_gateway_endpoint_routes()
         for name, spec in self.mapping(doc.get("peering_connections"), "topology", "peering_connections").items():
             self.read_peering(str(name), self.mapping(spec, f"peering_connections.{name}"))
+        peerings = self.mapping(doc.get("transit_gateway_peerings"), "topology", "transit_gateway_peerings")
+        for name, spec in peerings.items():
+            self.read_tgw_peering(str(name), self.mapping(spec, f"transit_gateway_peerings.{name}"))
         self.resolve_routes()
+        self.resolve_transit_gateway_tables()
+        self.check_traces(doc.get("traces"))
         return self.topology
+
+    def check_traces(self, traces: Any) -> None:
+        """The `traces:` section that `vpcemu demo` runs: checked here, so a typo fails before any trace runs."""
+        for i, item in enumerate(self.sequence(traces, "topology", "traces")):
+            where = f"traces[{i}]"
+            if not isinstance(item, dict):
+                raise self.error(where, None, f"expected a mapping, got {type(item).__name__}")
+            self.check_keys(item, TRACE_KEYS, where)
+            for key in ("from", "to"):
+                if item.get(key) is None:
+                    raise self.error(where, key, "required")
+            proto = str(item.get("proto", "tcp")).lower()
+            if proto not in ("tcp", "udp", "icmp") and not (proto.isdigit() and int(proto) <= 255):
+                raise self.error(where, "proto", f"tcp, udp, icmp or a protocol number 0-255; got {item['proto']!r}")
+            for key in ("sport", "dport"):
+                if key in item and not 0 <= self.integer(item[key], where, key) <= 65535:
+                    raise self.error(where, key, f"port out of range: {item[key]}")
+            expect = self.mapping(item.get("expect"), where, "expect")
+            self.check_keys(expect, TRACE_EXPECT_KEYS, f"{where}.expect")
+            if "verdict" in expect and expect["verdict"] not in ("delivered", "exited", "dropped"):
+                raise self.error(f"{where}.expect", "verdict", f"delivered, exited or dropped; got {expect['verdict']!r}")
+            for key in ("via", "not_via"):
+                self.sequence(expect.get(key), f"{where}.expect", key)
 
     def read_region(self, region: str, spec: dict) -> None:
         where = f"regions.{region}"
-        self.check_keys(spec, {"vpcs", "prefix_lists"}, where)
+        self.check_keys(spec, {"vpcs", "prefix_lists", "transit_gateways"}, where)
         for name, pl in self.mapping(spec.get("prefix_lists"), where, "prefix_lists").items():
             self.read_prefix_list(region, str(name), self.mapping(pl, f"{where}.prefix_lists.{name}"))
         vpcs = self.mapping(spec.get("vpcs"), where, "vpcs")
         for name, vpc in vpcs.items():
             self.read_vpc(region, str(name), self.mapping(vpc, f"{where}.vpcs.{name}"))
+        for name, tgw in self.mapping(spec.get("transit_gateways"), where, "transit_gateways").items():
+            self.read_transit_gateway(region, str(name), self.mapping(tgw, f"transit_gateways.{name}"))
 
     def read_prefix_list(self, region: str, name: str, spec: dict) -> None:
         where = f"regions.{region}.prefix_lists.{name}"
@@ -146,7 +222,7 @@ class YamlReader:
         if name.startswith("com.amazonaws"):
             raise self.error(where, None, "customer-managed prefix list names may not start with com.amazonaws (R23)")
         entries = [self.cidr(e, where, "entries") for e in self.sequence(spec.get("entries"), where, "entries")]
-        max_entries = int(spec.get("max_entries", max(len(entries), 1)))
+        max_entries = self.integer(spec.get("max_entries", max(len(entries), 1)), where, "max_entries")
         if len(entries) > max_entries:
             raise self.error(where, "entries", f"{len(entries)} entries exceed max_entries {max_entries}")
         pl_id = str(spec.get("id") or self.new_id("pl", region, name)[:11])  # pl- and 8 hex digits
@@ -179,6 +255,128 @@ class YamlReader:
         ctx = VpcContext(self, vpc, name, where)
         ctx.read(spec)
 
+    # --- transit gateways (R89–R103) -----------------------------------------------------------
+
+    def read_transit_gateway(self, region: str, name: str, spec: dict) -> None:
+        where = f"transit_gateways.{name}"
+        self.check_keys(spec, {"id", "account", "default_route_table_association", "default_route_table_propagation",
+                               "security_group_referencing_support", "attachments", "route_tables"}, where)
+        tgw_id = str(spec.get("id") or self.new_id("tgw", region, name))
+        self.register("transit gateway", name, tgw_id, where)
+        tgw = m.TransitGateway(tgw_id, region, str(spec.get("account", self.account)),
+                               bool(spec.get("default_route_table_association", True)),
+                               bool(spec.get("default_route_table_propagation", True)),
+                               security_group_referencing_support=bool(spec.get("security_group_referencing_support", False)),
+                               name=name)
+        self.topology.add(tgw)
+        for att_name, att in self.mapping(spec.get("attachments"), where, "attachments").items():
+            self.read_tgw_vpc_attachment(tgw, str(att_name), self.mapping(att, f"{where}.attachments.{att_name}"))
+        tables = self.mapping(spec.get("route_tables"), where, "route_tables")
+        for table_name, table_spec in tables.items():
+            twhere = f"{where}.route_tables.{table_name}"
+            table_spec = self.mapping(table_spec, twhere)
+            self.check_keys(table_spec, {"id", "default", "associations", "propagations", "routes"}, twhere)
+            table_id = str(table_spec.get("id") or self.new_id("tgw-rtb", region, name, str(table_name)))
+            self.register("transit gateway route table", f"{name}/{table_name}", table_id, twhere)
+            is_default = bool(table_spec.get("default", False))
+            table = m.TransitGatewayRouteTable(table_id, tgw_id, region, tgw.owner_id, name=str(table_name),
+                                               default_association_route_table=is_default,
+                                               default_propagation_route_table=is_default)
+            self.topology.add(table)
+            self.pending_tgw_tables.append((table, table_spec, twhere, name))
+        if (tgw.default_route_table_association or tgw.default_route_table_propagation) and not any(
+                t.default_association_route_table for t, *_ in self.pending_tgw_tables if t.transit_gateway_id == tgw_id):
+            # R93: a default route table exists while either default is enabled.
+            table = m.TransitGatewayRouteTable(self.new_id("tgw-rtb", region, name, "default"), tgw_id, region,
+                                               tgw.owner_id, name="default", default_association_route_table=True,
+                                               default_propagation_route_table=True)
+            self.topology.add(table)
+            self.pending_tgw_tables.append((table, {}, f"{where}.route_tables.default", name))
+        default = next((t for t, *_ in self.pending_tgw_tables
+                        if t.transit_gateway_id == tgw_id and t.default_association_route_table), None)
+        if default is not None:
+            tgw.association_default_route_table_id = default.transit_gateway_route_table_id
+            tgw.propagation_default_route_table_id = default.transit_gateway_route_table_id
+
+    def read_tgw_vpc_attachment(self, tgw: m.TransitGateway, name: str, spec: dict) -> None:
+        where = f"transit_gateways.{tgw.name}.attachments.{name}"
+        self.check_keys(spec, {"id", "vpc", "subnets", "appliance_mode", "security_group_referencing_support"}, where)
+        vpc_id = self.ref("vpc", spec.get("vpc"), where, "vpc")
+        vpc_name = self.topology.get(vpc_id, m.Vpc).name
+        subnet_ids = [self.ref("subnet", s, where, "subnets", scope=vpc_name)
+                      for s in self.sequence(spec.get("subnets"), where, "subnets")]
+        if not subnet_ids:
+            raise self.error(where, "subnets", "a VPC attachment needs one subnet in each AZ it serves (R98)")
+        attachment_id = str(spec.get("id") or self.new_id("tgw-attach", tgw.region, tgw.name, name))
+        self.register("transit gateway attachment", name, attachment_id, where)
+        self.topology.add(m.TransitGatewayVpcAttachment(
+            attachment_id, tgw.transit_gateway_id, vpc_id, subnet_ids, tgw.region,
+            self.topology.get(vpc_id, m.Vpc).owner_id, bool(spec.get("appliance_mode", False)),
+            bool(spec.get("security_group_referencing_support", True)), name=name))
+
+    def read_tgw_peering(self, name: str, spec: dict) -> None:
+        where = f"transit_gateway_peerings.{name}"
+        self.check_keys(spec, {"id", "requester", "accepter", "state"}, where)
+        requester = self.ref("transit gateway", spec.get("requester"), where, "requester")
+        accepter = self.ref("transit gateway", spec.get("accepter"), where, "accepter")
+        if requester == accepter:
+            raise self.error(where, "accepter", "a transit gateway cannot peer with itself")
+        tgw = self.topology.get(requester, m.TransitGateway)
+        attachment_id = str(spec.get("id") or self.new_id("tgw-attach", name))
+        self.register("transit gateway attachment", name, attachment_id, where)
+        self.topology.add(m.TransitGatewayPeeringAttachment(attachment_id, requester, accepter, tgw.region,
+                                                            tgw.owner_id, str(spec.get("state", "available")),
+                                                            name=name))
+
+    def resolve_transit_gateway_tables(self) -> None:
+        """Associations, propagations and routes name attachments; defaults apply to the rest (R91–R94)."""
+        associated: dict[tuple[str, str], str] = {}
+        for table, spec, where, tgw_name in self.pending_tgw_tables:
+            for field in ("associations", "propagations"):
+                for att in self.sequence(spec.get(field), where, field):
+                    attachment_id = self.ref("transit gateway attachment", att, where, field)
+                    getattr(table, field).append(attachment_id)
+                    if field == "associations":
+                        key = (table.transit_gateway_id, attachment_id)
+                        if key in associated:
+                            raise self.error(where, field, f"{att} is already associated with route table "
+                                                           f"{associated[key]}: one association per attachment (R91)")
+                        associated[key] = table.name
+            for i, route in enumerate(self.sequence(spec.get("routes"), where, "routes")):
+                rwhere = f"{where}.routes[{i}]"
+                route = self.mapping(route, rwhere)
+                self.check_keys(route, {"destination", "attachment", "blackhole"}, rwhere)
+                destination = str(route.get("destination", ""))
+                if not destination:
+                    raise self.error(rwhere, "destination", "required")
+                out = m.TransitGatewayRoute()
+                if "/" in destination and destination[0].isdigit():
+                    out.destination_cidr_block = self.cidr(destination, rwhere, "destination")
+                else:
+                    out.prefix_list_id = self.ref("prefix list", destination, rwhere, "destination")
+                if route.get("blackhole"):
+                    out.state = "blackhole"
+                elif route.get("attachment") is None:
+                    raise self.error(rwhere, "attachment", "required unless blackhole: true (R94)")
+                else:
+                    out.transit_gateway_attachment_id = self.ref("transit gateway attachment", route["attachment"],
+                                                                 rwhere, "attachment")
+                table.routes.append(out)
+        for tgw in self.topology.all(m.TransitGateway):
+            for attachment in self.topology.all(m.TransitGatewayVpcAttachment):
+                if attachment.transit_gateway_id != tgw.transit_gateway_id:
+                    continue
+                if tgw.default_route_table_association and tgw.association_default_route_table_id and (
+                        tgw.transit_gateway_id, attachment.transit_gateway_attachment_id) not in associated:
+                    table = self.topology.get(tgw.association_default_route_table_id)
+                    table.associations.append(attachment.transit_gateway_attachment_id)
+                propagating = any(attachment.transit_gateway_attachment_id in t.propagations
+                                  for t in self.topology.all(m.TransitGatewayRouteTable)
+                                  if t.transit_gateway_id == tgw.transit_gateway_id)
+                if tgw.default_route_table_propagation and tgw.propagation_default_route_table_id and not propagating:
+                    table = self.topology.get(tgw.propagation_default_route_table_id)
+                    table.propagations.append(attachment.transit_gateway_attachment_id)
+
     def read_peering(self, name: str, spec: dict) -> None:
         where = f"peering_connections.{name}"
         self.check_keys(spec, {"id", "requester", "accepter", "status"}, where)
@@ -190,7 +388,8 @@ class YamlReader:
         self.register("peering connection", name, pcx_id, where)
         vpc = self.topology.get(requester, m.Vpc)
         self.topology.add(m.VpcPeeringConnection(pcx_id, requester, accepter, vpc.region, vpc.owner_id,
-                                                 status=str(spec.get("status", "active")), name=name))
+                                                 status=self.choice(spec, "status", PEERING_STATUSES, "active", where),
+                                                 name=name))
 
     def add_gateway_endpoint_routes(self) -> None:
         """The `pl- -> vpce-` route AWS puts into each route table chosen for a gateway endpoint (R32)."""
@@ -266,6 +465,9 @@ class YamlReader:
             route.vpc_peering_connection_id = target_id
         elif prefix == "tgw":
             route.transit_gateway_id = target_id
+        else:
+            raise self.error(where, "target", f"{target} has id {target_id!r}, which is not the id of a route target "
+                                              f"(igw-, vgw-, nat-, vpce-, i-, eni-, pcx- or tgw-)")
 
 
 class VpcContext:
@@ -298,6 +500,7 @@ class VpcContext:
         igw = spec.get("internet_gateway")
         if igw:
             igw_spec = igw if isinstance(igw, dict) else {"name": igw}
+            r.check_keys(igw_spec, {"name", "id"}, f"{where}.internet_gateway")
             igw_name = str(igw_spec.get("name", f"{self.name}-igw"))
             igw_id = str(igw_spec.get("id") or self.new_id("igw", igw_name))
             self.register("internet gateway", igw_name, igw_id, f"{where}.internet_gateway")
@@ -436,11 +639,18 @@ class VpcContext:
         lo = hi = None
         if proto in (6, 17):
             lo, hi = self.port_range(rule.get("ports"), where)
-        elif proto == 1:
-            lo = int(rule.get("icmp_type", -1))
-            hi = int(rule.get("icmp_code", -1))
         elif rule.get("ports") is not None:
             raise r.error(where, "ports", "ports apply to tcp and udp only")
+        if proto == 1:
+            lo = r.integer(rule.get("icmp_type", -1), where, "icmp_type")
+            hi = r.integer(rule.get("icmp_code", -1), where, "icmp_code")
+            for field, value in (("icmp_type", lo), ("icmp_code", hi)):
+                if not -1 <= value <= 255:
+                    raise r.error(where, field, f"must be -1 (all) or 0-255, got {value}")
+        else:
+            for field in ("icmp_type", "icmp_code"):
+                if rule.get(field) is not None:
+                    raise r.error(where, field, "applies to icmp rules only")
         return proto, lo, hi
 
     def port_range(self, ports: Any, where: str) -> tuple[int, int]:
@@ -535,7 +745,7 @@ class VpcContext:
         for i, eni_spec in enumerate(extra, 1):
             enis.append(self.read_network_interface(f"{name}-eth{i}", r.mapping(eni_spec, f"{where}.network_interfaces[{i - 1}]"),
                                                     instance_id, f"{where}.network_interfaces[{i - 1}]"))
-        state = str(spec.get("state", "running"))
+        state = r.choice(spec, "state", INSTANCE_STATES, "running", where)
         r.topology.add(m.Instance(instance_id, [e.network_interface_id for e in enis], state=state, name=name,
                                   **self.common()))
 
@@ -589,7 +799,8 @@ class VpcContext:
                                           **self.common()))
         r.topology.add(m.NatGateway(nat_id, subnet.subnet_id, self.vpc.vpc_id, eni_id, private,
                                     public_ip=public_ip, connectivity_type=connectivity,
-                                    state=str(spec.get("state", "available")), name=name, **self.common()))
+                                    state=r.choice(spec, "state", NAT_STATES, "available", where), name=name,
+                                    **self.common()))
 
     # endpoints ------------------------------------------------------------------------------
 
@@ -610,7 +821,7 @@ class VpcContext:
         service = self.service_name(spec.get("service"), where)
         endpoint_id = str(spec.get("id") or self.new_id("vpce", name))
         self.register("endpoint", name, endpoint_id, where)
-        state = str(spec.get("state", "available"))
+        state = r.choice(spec, "state", ENDPOINT_STATES, "available", where)
         if kind == "gateway":
             parts = service.split(".")
             if len(parts) != 4 or parts[3] not in SHORT_SERVICES:

@@ -10,7 +10,8 @@ from .errors import InputError
 
 # Route target kinds whose resources vpcemu models; others (vgw, tgw for now) pass unchecked.
 _TARGET_TYPES = {"igw": m.InternetGateway, "nat": m.NatGateway, "gateway-endpoint": m.GatewayEndpoint,
-                 "eni": m.NetworkInterface, "instance": m.Instance, "pcx": m.VpcPeeringConnection}
+                 "eni": m.NetworkInterface, "instance": m.Instance, "pcx": m.VpcPeeringConnection,
+                 "tgw": m.TransitGateway}
 _MIDDLEBOX_TARGETS = {"nat", "eni", "instance", "gwlb-endpoint"}  # R6
 
 
@@ -33,6 +34,7 @@ def validate(topology: m.Topology) -> None:
     _check_peerings(topology)
     _check_security_groups(topology)
     _check_services(topology)
+    _check_transit_gateways(topology)
 
 
 def _check_vpcs(topology):
@@ -181,3 +183,81 @@ def _check_services(topology):
     for pl in topology.all(m.PrefixList):
         for cidr in pl.cidrs:
             _cidr(topology, pl, "Cidrs", cidr)
+
+
+def _check_transit_gateways(topology):
+    """R91, R94, R96, R98, R101 and the references between TGW resources."""
+    from ..dataplane.compile import tgw_propagated_routes
+
+    for attachment in topology.all(m.TransitGatewayVpcAttachment):
+        if topology.get(attachment.transit_gateway_id, m.TransitGateway) is None:
+            raise _fail(topology, attachment, "TransitGatewayId", f"unknown transit gateway {attachment.transit_gateway_id}")
+        if topology.get(attachment.vpc_id, m.Vpc) is None:
+            raise _fail(topology, attachment, "VpcId", f"unknown VPC {attachment.vpc_id}")
+        azs: dict[str, str] = {}
+        for subnet_id in attachment.subnet_ids:
+            subnet = topology.get(subnet_id, m.Subnet)
+            if subnet is None:
+                raise _fail(topology, attachment, "SubnetIds", f"unknown subnet {subnet_id}")
+            if subnet.vpc_id != attachment.vpc_id:
+                raise _fail(topology, attachment, "SubnetIds",
+                            f"{subnet.label} belongs to {subnet.vpc_id}, not to the attached VPC {attachment.vpc_id}")
+            if subnet.availability_zone in azs:
+                raise _fail(topology, attachment, "SubnetIds",
+                            f"{subnet.label} and {azs[subnet.availability_zone]} are both in "
+                            f"{subnet.availability_zone}: one subnet per AZ (R98)")
+            azs[subnet.availability_zone] = subnet.label
+    for peering in topology.all(m.TransitGatewayPeeringAttachment):
+        for field, tgw_id in (("RequesterTgwInfo", peering.requester_transit_gateway_id),
+                              ("AccepterTgwInfo", peering.accepter_transit_gateway_id)):
+            if topology.get(tgw_id, m.TransitGateway) is None:
+                raise _fail(topology, peering, field, f"unknown transit gateway {tgw_id}")
+    associated: dict[tuple[str, str], m.TransitGatewayRouteTable] = {}
+    for table in topology.all(m.TransitGatewayRouteTable):
+        if topology.get(table.transit_gateway_id, m.TransitGateway) is None:
+            raise _fail(topology, table, "TransitGatewayId", f"unknown transit gateway {table.transit_gateway_id}")
+        for field, ids in (("Associations", table.associations), ("Propagations", table.propagations)):
+            for attachment_id in ids:
+                attachment = topology.get(attachment_id)
+                if not isinstance(attachment, (m.TransitGatewayVpcAttachment, m.TransitGatewayPeeringAttachment)):
+                    raise _fail(topology, table, field, f"unknown transit gateway attachment {attachment_id}")
+                if table.transit_gateway_id not in _tgws_of(attachment):
+                    raise _fail(topology, table, field,
+                                f"{attachment.label} belongs to {', '.join(_tgws_of(attachment))}, not to "
+                                f"{table.transit_gateway_id}")
+                if field == "Propagations" and isinstance(attachment, m.TransitGatewayPeeringAttachment):
+                    raise _fail(topology, table, field,
+                                f"{attachment.label} is a peering attachment: peerings carry static routes only (R96)")
+        for attachment_id in table.associations:
+            other = associated.get((table.transit_gateway_id, attachment_id))
+            if other is not None:
+                raise _fail(topology, table, "Associations",
+                            f"{attachment_id} is already associated with {other.label}: one route table per "
+                            f"attachment (R91)")
+            associated[(table.transit_gateway_id, attachment_id)] = table
+        for route in table.routes:
+            field = "Routes"
+            if route.destination_cidr_block:
+                _cidr(topology, table, field, route.destination_cidr_block)
+            elif route.prefix_list_id and topology.get(route.prefix_list_id, m.PrefixList) is None:
+                raise _fail(topology, table, field, f"unknown prefix list {route.prefix_list_id}")
+            if route.state == "blackhole":
+                continue
+            attachment = topology.get(route.transit_gateway_attachment_id or "")
+            if not isinstance(attachment, (m.TransitGatewayVpcAttachment, m.TransitGatewayPeeringAttachment)):
+                raise _fail(topology, table, field,
+                            f"route {route.destination} -> {route.transit_gateway_attachment_id}: no such attachment")
+            if table.transit_gateway_id not in _tgws_of(attachment):
+                raise _fail(topology, table, field,
+                            f"route {route.destination} -> {attachment.label}, an attachment of another transit gateway")
+        _, suppressed = tgw_propagated_routes(topology, table)
+        for cidr, attachment_id, clash in suppressed:
+            topology.warnings.append(
+                f"{topology.origin(table.id)}: {table.label}: Propagations: {cidr} from {attachment_id} overlaps "
+                f"a CIDR already propagated by {clash}, so it is not propagated (R101)")
+
+
+def _tgws_of(attachment) -> tuple[str, ...]:
+    if isinstance(attachment, m.TransitGatewayPeeringAttachment):
+        return attachment.requester_transit_gateway_id, attachment.accepter_transit_gateway_id
+    return (attachment.transit_gateway_id,)

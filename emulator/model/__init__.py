@@ -4,12 +4,14 @@ from .endpoints import GatewayEndpoint, InterfaceEndpoint
 from .network import KINDS, Topology
 from .routing import PrefixList, Route, RouteTable
 from .security import NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule
-from .transit import VpcPeeringConnection
+from .transit import (TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayRoute,
+                      TransitGatewayRouteTable, TransitGatewayVpcAttachment, VpcPeeringConnection)
 from .vpc import ElasticIp, Instance, InternetGateway, NatGateway, NetworkInterface, Subnet, Vpc
 
 __all__ = [
     "Resource", "deterministic_id", "GatewayEndpoint", "InterfaceEndpoint", "KINDS", "Topology",
     "PrefixList", "Route", "RouteTable", "NetworkAcl", "NetworkAclEntry", "SecurityGroup",
     "SecurityGroupRule", "VpcPeeringConnection", "ElasticIp", "Instance", "InternetGateway",
-    "NatGateway", "NetworkInterface", "Subnet", "Vpc",
+    "NatGateway", "NetworkInterface", "Subnet", "Vpc", "TransitGateway", "TransitGatewayPeeringAttachment",
+    "TransitGatewayRoute", "TransitGatewayRouteTable", "TransitGatewayVpcAttachment",
 ]

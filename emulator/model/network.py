@@ -8,7 +8,8 @@ from .base import Resource
 from .endpoints import GatewayEndpoint, InterfaceEndpoint
 from .routing import PrefixList, RouteTable
 from .security import NetworkAcl, SecurityGroup
-from .transit import VpcPeeringConnection
+from .transit import (TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayRouteTable,
+                      TransitGatewayVpcAttachment, VpcPeeringConnection)
 from .vpc import ElasticIp, Instance, InternetGateway, NatGateway, NetworkInterface, Subnet, Vpc
 
 R = TypeVar("R", bound=Resource)
@@ -16,6 +17,7 @@ R = TypeVar("R", bound=Resource)
 KINDS: tuple[type[Resource], ...] = (
     Vpc, Subnet, RouteTable, PrefixList, NetworkInterface, Instance, InternetGateway, ElasticIp,
     NatGateway, GatewayEndpoint, InterfaceEndpoint, SecurityGroup, NetworkAcl, VpcPeeringConnection,
+    TransitGateway, TransitGatewayVpcAttachment, TransitGatewayPeeringAttachment, TransitGatewayRouteTable,
 )
 
 

@@ -41,6 +41,18 @@ class Trace:
     packet_out: Headers
     hops: list[Hop] = field(default_factory=list)
     reason: str = ""
+    reply: "Trace | None" = None  # the reply's own trace, when asked for
+
+    @property
+    def reachable(self) -> bool:
+        """Delivered (or exited), and, when the reply was traced, the reply was delivered too."""
+        forward = self.verdict in ("delivered", "exited")
+        return forward and (self.reply is None or self.reply.verdict == "delivered")
+
+    @property
+    def asymmetric(self) -> bool:
+        """The reply crossed other components than the request, or in another order (R82)."""
+        return self.reply is not None and self.reply.path[::-1] != self.path
 
     @property
     def path(self) -> list[str]:
@@ -55,8 +67,13 @@ class Trace:
         return component_id in self.path
 
     def as_dict(self) -> dict:
-        return {"verdict": self.verdict, "code": self.code, "delivered_to": self.delivered_to,
-                "hops": [h.as_dict() for h in self.hops]}
+        out = {"verdict": self.verdict, "code": self.code, "delivered_to": self.delivered_to,
+               "hops": [h.as_dict() for h in self.hops]}
+        if self.reply is not None:
+            out["return"] = {"verdict": self.reply.verdict, "code": self.reply.code,
+                             "delivered_to": self.reply.delivered_to, "asymmetric": self.asymmetric,
+                             "hops": [h.as_dict() for h in self.reply.hops]}
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict())
@@ -76,4 +93,8 @@ class Trace:
         if self.packet_out != self.packet_in:
             outcome += f"  (as {self.packet_out.describe()})"
         lines.append(f"=> {outcome}")
+        if self.reply is not None:
+            lines.append("return " + self.reply.render().replace("\n", "\n"))
+            lines.append("=> connection " + ("REACHABLE" if self.reachable else "NOT REACHABLE")
+                         + (" (asymmetric: the reply takes another path, R82)" if self.asymmetric else ""))
         return "\n".join(lines)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...model import routing as r
-from . import eni, gateway_endpoint, igw, local, nat, pcx, unsupported, vgw
+from . import eni, gateway_endpoint, igw, local, nat, pcx, tgw, unsupported, vgw
 
 HANDLERS = {
     r.LOCAL: local.forward,
@@ -13,7 +13,7 @@ HANDLERS = {
     r.INSTANCE: eni.forward,
     r.PCX: pcx.forward,
     r.VGW: vgw.forward,
-    r.TGW: unsupported.forward,
+    r.TGW: tgw.forward,
     r.GWLB_ENDPOINT: unsupported.forward,
 }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...model import GatewayEndpoint
 from ..packet import int_to_ip
+from ..pipeline import Responder
 
 
 def forward(fw, walk, cvpc, subnet, hop):
@@ -22,4 +23,5 @@ def forward(fw, walk, cvpc, subnet, hop):
                        f"{int_to_ip(walk.h.dst)} is not in {endpoint.service_name}")
     fw.record(endpoint.vpc_endpoint_id, "gateway-endpoint", "forward", endpoint.service_name, walk)
     return fw.deliver(walk, endpoint.service_name, "aws-service",
-                      f"{service.service} in {service.region} through {endpoint.vpc_endpoint_id}")
+                      f"{service.service} in {service.region} through {endpoint.vpc_endpoint_id}",
+                      Responder("gateway-endpoint", endpoint.service_name, vpc=cvpc, via=endpoint.vpc_endpoint_id))

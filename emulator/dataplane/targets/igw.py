@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..packet import int_to_ip
+from ..pipeline import Responder
 
 _NOT_ON_INTERNET = [ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
@@ -21,7 +22,7 @@ def forward(fw, walk, cvpc, subnet, hop):
     if igw is None or igw.internet_gateway_id != hop.target_id:
         return fw.drop(walk, "IGW_NOT_ATTACHED", hop.target_id, "internet-gateway",
                        f"{hop.target_id} is not attached to {cvpc.id}")
-    if walk.entered_via:
+    if walk.entered_via and walk.entered_via.startswith("pcx-"):
         return fw.drop(walk, "EDGE_TO_EDGE_INTERNET_GATEWAY", igw.internet_gateway_id, "internet-gateway",
                        f"the packet entered {cvpc.id} through {walk.entered_via}")
     public = fw.fabric.public_of.get((cvpc.id, walk.h.src))
@@ -48,11 +49,12 @@ def across_internet(fw, walk):
     service = fw.fabric.service_at(dst)
     if service is not None:
         return fw.deliver(walk, service.prefix_list_name, "aws-service",
-                          f"public endpoint of {service.service} in {service.region} ({service.prefix_list_id})")
+                          f"public endpoint of {service.service} in {service.region} ({service.prefix_list_id})",
+                          Responder("internet", service.prefix_list_name))
     if is_private(dst):
         return fw.drop(walk, "INTERNET_PRIVATE_DESTINATION", "internet", "internet",
                        f"{int_to_ip(dst)} is not routable on the internet")
-    return fw.exit(walk, "internet", "internet", "left for the internet")
+    return fw.exit(walk, "internet", "internet", "left for the internet", Responder("internet", "internet"))
 
 
 def from_internet(fw, walk):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...model import InterfaceEndpoint
 from ..packet import TCP
+from ..pipeline import Responder
 
 
 def receive(fw, walk, port):
@@ -14,4 +15,5 @@ def receive(fw, walk, port):
         return fw.drop(walk, "BAD_STATE", endpoint.vpc_endpoint_id, "interface-endpoint",
                        f"{endpoint.vpc_endpoint_id} is {endpoint.state}")
     return fw.deliver(walk, endpoint.vpc_endpoint_id, "interface-endpoint",
-                      f"{endpoint.service_name} through {port.id} in {port.subnet.subnet.availability_zone}")
+                      f"{endpoint.service_name} through {port.id} in {port.subnet.subnet.availability_zone}",
+                      Responder("port", port.id, port))

@@ -1,6 +1,6 @@
 """Route targets vpcemu cannot forward through yet: said plainly, never guessed."""
 
-_PLANNED = {"tgw": "transit gateways", "gwlb-endpoint": "Gateway Load Balancer endpoints"}
+_PLANNED = {"gwlb-endpoint": "Gateway Load Balancer endpoints"}
 
 
 def forward(fw, walk, cvpc, subnet, hop):
