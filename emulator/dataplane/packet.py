@@ -49,6 +49,8 @@ class Headers:
         return (self.src, self.dst, self.proto, self.sport, self.dport)
 
     def reply_flow(self) -> tuple:
+        if self.proto == ICMP:
+            return (self.dst, self.src, ICMP, self.sport, 0)  # a query and its response share the id
         return (self.dst, self.src, self.proto, self.dport, self.sport)
 
     @property

@@ -33,12 +33,17 @@ def forward(fw, walk, cvpc, subnet, hop):
 def receive(fw, walk, port):
     """A packet addressed to the NAT gateway's private IP: a reply to a session, or dropped."""
     h = walk.h
-    session = fw.session.nat_reverse(port.owner_id, h.proto, h.src, h.sport, h.dport)
+    if h.proto == ICMP:  # the translated query id comes back in the response (sport), dport is 0
+        session = fw.session.nat_reverse(port.owner_id, h.proto, h.src, 0, h.sport)
+        restored = h.copy(dst=session.inside_src, sport=session.inside_sport) if session else None
+    else:
+        session = fw.session.nat_reverse(port.owner_id, h.proto, h.src, h.sport, h.dport)
+        restored = h.copy(dst=session.inside_src, dport=session.inside_sport) if session else None
     if session is None:
         return fw.drop(walk, "NAT_GATEWAY_NO_SESSION", port.owner_id, "nat-gateway",
                        "no connection from inside matches this packet (R122)")
-    walk.h = h.copy(dst=session.inside_src, dport=session.inside_sport)
+    walk.h = restored
     fw.record(port.owner_id, "nat-gateway", "translate",
-              f"destination {int_to_ip(h.dst)}:{h.dport} -> {int_to_ip(session.inside_src)}:{session.inside_sport}",
+              f"destination {int_to_ip(h.dst)} -> {int_to_ip(session.inside_src)} (connection {session.inside_sport})",
               walk, h)
     return fw.route_out_of(walk, port.subnet)
