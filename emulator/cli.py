@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--to", dest="destination", required=True,
                        help="an IPv4 address, or a DNS name resolved by the source VPC's resolver")
     trace.add_argument("--proto", default="tcp", help="tcp, udp, icmp (echo request) or a protocol number")
-    trace.add_argument("--sport", type=_port, default=DEFAULT_SPORT)
-    trace.add_argument("--dport", type=_port, default=DEFAULT_DPORT)
+    trace.add_argument("--sport", default=str(DEFAULT_SPORT), help=f"source port (default {DEFAULT_SPORT})")
+    trace.add_argument("--dport", default=str(DEFAULT_DPORT), help=f"destination port (default {DEFAULT_DPORT})")
     trace.add_argument("--json", action="store_true", help="one JSON object on stdout")
     trace.add_argument("--return", dest="with_return", action="store_true",
                        help="also trace the reply of a delivered packet (reachable only if both directions pass)")
@@ -33,19 +33,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo = verbs.add_parser("demo", help="run the traces listed under `traces:` in topology files")
     demo.add_argument("topologies", nargs="+")
 
+    rep = verbs.add_parser("replay", help="forward every packet of a pcap capture, entering at one ENI")
+    rep.add_argument("topology")
+    rep.add_argument("capture", help="a classic pcap file (Ethernet or raw IPv4)")
+    rep.add_argument("--at", required=True, help="the instance or ENI the packets enter at")
+    rep.add_argument("--out", help="write the delivered and exited packets, as they left, to this pcap")
+    rep.add_argument("--workers", type=int, default=1, help="processes; flows are sharded by hash")
+    rep.add_argument("--top", type=int, default=10, help="how many top flows to list")
+    rep.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
     imp = verbs.add_parser("import", help="write the YAML equivalent of an AWS JSON directory")
     imp.add_argument("directory")
     imp.add_argument("-o", "--output", required=True)
     return parser
 
 
-def _port(text: str) -> int:
+def _port(text: str, option: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise InputError(f"not a port number: {text!r}", field=option) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range: {value}")
+        raise InputError(f"port out of range: {value} (0-65535)", field=option)
     return value
 
 
@@ -66,10 +75,15 @@ def _warn(network) -> None:
 
 
 def cmd_trace(args) -> int:
-    network = load(args.topology)
-    _warn(network)
-    trace = network.trace_flow(args.source, args.destination, args.proto, args.sport, args.dport,
-                               with_return=args.with_return)
+    try:
+        sport, dport = _port(args.sport, "--sport"), _port(args.dport, "--dport")
+        network = load(args.topology)
+        _warn(network)
+        trace = network.trace_flow(args.source, args.destination, args.proto, sport, dport,
+                                   with_return=args.with_return)
+    except InputError as error:
+        error.file = error.file or args.topology  # a bad option is reported against the topology it was used with
+        raise
     print(trace.to_json() if args.json else trace.render())
     return 0
 
@@ -78,25 +92,35 @@ def cmd_demo(args) -> int:
     from .scenario import read_trace_specs, run_trace_spec
 
     failed = 0
+    out: list[str] = []  # printed once every trace has run: a bad trace leaves no half-printed demo
     for path in args.topologies:
         network = load(path)
         _warn(network)
-        print(f"# {path}")
-        for spec in read_trace_specs(path):
-            trace, problems = run_trace_spec(network, spec)
-            print(f"\n## {spec.title}\n$ vpcemu trace {path} --from {spec.source} --to {spec.destination}"
-                  + (f" --proto {spec.proto}" if spec.proto != "tcp" else "")
-                  + (f" --dport {spec.dport}" if spec.dport != DEFAULT_DPORT else "")
-                  + (" --return" if spec.with_return else ""))
-            print(trace.render())
+        out.append(f"# {path}")
+        for i, spec in enumerate(read_trace_specs(path)):
+            try:
+                trace, problems = run_trace_spec(network, spec)
+            except InputError as error:  # name the trace and its key, not the command-line option
+                raise InputError(error.message, file=path, resource=f"traces[{i}]",
+                                 field=_TRACE_FIELDS.get(error.field, error.field)) from None
+            out.append(f"\n## {spec.title}\n$ vpcemu trace {path} --from {spec.source} --to {spec.destination}"
+                       + (f" --proto {spec.proto}" if spec.proto != "tcp" else "")
+                       + (f" --sport {spec.sport}" if spec.sport != DEFAULT_SPORT else "")
+                       + (f" --dport {spec.dport}" if spec.dport != DEFAULT_DPORT else "")
+                       + (" --return" if spec.with_return else ""))
+            out.append(trace.render())
             if problems:
                 failed += 1
-                print("!! NOT AS EXPECTED: " + "; ".join(problems))
-        print()
+                out.append("!! NOT AS EXPECTED: " + "; ".join(problems))
+        out.append("")
+    print("\n".join(out))
     if failed:
         print(f"vpcemu: {failed} demonstration trace(s) did not behave as their file says", file=sys.stderr)
         return 1
     return 0
+
+
+_TRACE_FIELDS = {"--from": "from", "--to": "to", "--proto": "proto"}  # option names -> `traces:` keys
 
 
 def cmd_import(args) -> int:
@@ -112,4 +136,19 @@ def cmd_import(args) -> int:
     return 0
 
 
-VERBS = {"trace": cmd_trace, "demo": cmd_demo, "import": cmd_import}
+def cmd_replay(args) -> int:
+    from .replay import print_progress, replay, report_json
+
+    if args.workers < 1:
+        raise InputError(f"--workers must be at least 1, got {args.workers}", field="--workers")
+    network = load(args.topology)
+    _warn(network)
+    report = replay(network, args.capture, args.at, args.out, args.workers,
+                    progress=None if args.json else print_progress)
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(report_json(report, args.top) if args.json else report.render(args.top))
+    return 0
+
+
+VERBS = {"replay": cmd_replay, "trace": cmd_trace, "demo": cmd_demo, "import": cmd_import}

@@ -1,6 +1,7 @@
 """Per-session state: security-group connection tracking (R105) and NAT gateway sessions (R122)."""
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 NAT_PORT_FIRST, NAT_PORT_LAST = 1024, 65535  # R124
@@ -19,28 +20,53 @@ class Session:
     tracked: set[tuple[str, tuple]] = field(default_factory=set)
     nat_out: dict[tuple, int] = field(default_factory=dict)  # (nat, inside 5-tuple) -> outside port
     nat_in: dict[tuple, NatSession] = field(default_factory=dict)  # (nat, proto, remote, rport, port) -> inside
-    _next_port: dict[str, int] = field(default_factory=dict)
+    # Dependency tracking for cached decisions (dataplane/fastpath.py): while `consulted` is a
+    # list, every state key looked up is appended to it; `watch` maps a state key to the cached
+    # flows whose drop depended on its absence, and `invalidated` collects those flows once the
+    # key appears.
+    consulted: list | None = None
+    watch: dict[tuple, list] = field(default_factory=dict)
+    invalidated: list = field(default_factory=list)
+
+    def _added(self, key: tuple) -> None:
+        waiting = self.watch.pop(key, None)
+        if waiting:
+            self.invalidated.extend(waiting)
 
     def track(self, port_id: str, flow_reply: tuple) -> None:
         """Remember that the reply to an allowed packet may pass this ENI's groups (R105)."""
-        self.tracked.add((port_id, flow_reply))
+        key = (port_id, flow_reply)
+        if key not in self.tracked:
+            self.tracked.add(key)
+            self._added(key)
 
     def is_tracked(self, port_id: str, flow: tuple) -> bool:
-        return (port_id, flow) in self.tracked
+        key = (port_id, flow)
+        if self.consulted is not None:
+            self.consulted.append(key)
+        return key in self.tracked
 
     def nat_translate(self, nat_id: str, inside: tuple) -> int:
-        """The outside source port for an inside flow, allocated once per flow (R124)."""
+        """The outside source port for an inside flow, allocated once per flow in 1024–65535 (R124).
+
+        The port is a hash of the flow, probed forward on a clash, so that it does not depend on
+        the order flows arrive in (replay workers sharded by flow agree with a single worker).
+        """
         key = (nat_id, inside)
         port = self.nat_out.get(key)
         if port is None:
-            port = self._next_port.get(nat_id, NAT_PORT_FIRST)
-            if port > NAT_PORT_LAST:
-                port = NAT_PORT_FIRST
-            self._next_port[nat_id] = port + 1
-            self.nat_out[key] = port
             src, dst, proto, sport, dport = inside
+            span = NAT_PORT_LAST - NAT_PORT_FIRST + 1
+            port = NAT_PORT_FIRST + zlib.crc32(repr(inside).encode()) % span
+            while (nat_id, proto, dst, dport, port) in self.nat_in:
+                port = NAT_PORT_FIRST + (port - NAT_PORT_FIRST + 1) % span
+            self.nat_out[key] = port
             self.nat_in[(nat_id, proto, dst, dport, port)] = NatSession(src, sport)
+            self._added((nat_id, proto, dst, dport, port))
         return port
 
     def nat_reverse(self, nat_id: str, proto: int, remote: int, rport: int, port: int) -> NatSession | None:
-        return self.nat_in.get((nat_id, proto, remote, rport, port))
+        key = (nat_id, proto, remote, rport, port)
+        if self.consulted is not None:
+            self.consulted.append(key)
+        return self.nat_in.get(key)

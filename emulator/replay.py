@@ -1,0 +1,398 @@
+"""Replay captured traffic through a topology: every packet enters at one ENI and is forwarded by
+the same pipeline as `trace` (dataplane/fastpath.py caches its decision per flow).
+
+The loop works on raw bytes: the flow key is a slice of the header, looked up in a dict whose
+values are shared Decision objects. Packets the quick checks do not recognise (fragments, IP
+options, ICMP, anything odd) take the careful path, which parses them with struct and either
+forwards them through the same FastPath or counts them as a bad-packet category.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import struct
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .api import Network
+from .dataplane.fastpath import Decision, FastPath, apply_rewrite
+from .dataplane.packet import ETH_P_IP, PROTO_NAMES, TCP, UDP, int_to_ip, parse_ipv4
+from .inputs.errors import InputError, MalformedPacket
+from .inputs.pcap import LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW, PcapWriter, open_pcap
+
+FLOW_TABLE_LIMIT = 200_000  # flows counted exactly; beyond it the smallest are forgotten (constant memory)
+BAD = "bad"
+
+# Bad-packet categories: what AWS does with each, and the ICMP error it sends where it sends one.
+BAD_PACKET_CATEGORIES = {
+    "truncated-frame": "dropped: the frame ends inside a header",
+    "non-ethernet-link": "dropped: the capture's link type is neither Ethernet nor raw IPv4",
+    "non-ip": "dropped: not IPv4 (ARP is answered by the VPC router and never forwarded; IPv6 is not modelled)",
+    "bad-checksum": "dropped: IPv4 header checksum is wrong",
+    "ttl-expired": "dropped: TTL 0 (no ICMP time exceeded: the VPC router is not a hop, R119 covers only MTU)",
+    "ip-options": "forwarded: IPv4 options are carried, the header is longer than 20 bytes",
+    "fragment": "forwarded: non-first fragments carry no ports, so port rules see 0 (NAT gateways drop TCP/ICMP fragments, R124)",
+}
+_FORWARDED_CATEGORIES = {"ip-options", "fragment"}
+
+
+@dataclass(slots=True)
+class FlowStat:
+    packets: int = 0
+    bytes: int = 0
+    decision: Decision | None = None
+    proto: int = 0
+
+
+@dataclass
+class ReplayReport:
+    """What happened to a capture: counts by verdict and code, bad packets, the top flows."""
+
+    packets: int = 0
+    bytes: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    codes: Counter = field(default_factory=Counter)
+    egress: Counter = field(default_factory=Counter)
+    bad_packets: Counter = field(default_factory=Counter)
+    flows: dict[tuple, FlowStat] = field(default_factory=dict)
+    seconds: float = 0.0
+    workers: int = 1
+
+    def top_flows(self, n: int = 10, by: str = "packets") -> list[tuple[tuple, FlowStat]]:
+        return heapq.nlargest(n, self.flows.items(), key=lambda kv: getattr(kv[1], by))
+
+    def merge(self, other: "ReplayReport") -> None:
+        self.packets += other.packets
+        self.bytes += other.bytes
+        for mine, theirs in ((self.verdicts, other.verdicts), (self.codes, other.codes),
+                             (self.egress, other.egress), (self.bad_packets, other.bad_packets)):
+            mine.update(theirs)
+        for key, stat in other.flows.items():
+            existing = self.flows.setdefault(key, FlowStat(decision=stat.decision))
+            existing.packets += stat.packets
+            existing.bytes += stat.bytes
+
+    def as_dict(self, top: int = 10) -> dict:
+        return {
+            "packets": self.packets, "bytes": self.bytes, "seconds": round(self.seconds, 3),
+            "packets_per_second": round(self.packets / self.seconds) if self.seconds else None,
+            "workers": self.workers,
+            "verdicts": dict(self.verdicts), "codes": dict(self.codes), "egress": dict(self.egress),
+            "bad_packets": {k: {"count": v, "meaning": BAD_PACKET_CATEGORIES[k]} for k, v in self.bad_packets.items()},
+            "top_flows": [_flow_dict(k, s) for k, s in self.top_flows(top)],
+        }
+
+    def render(self, top: int = 10) -> str:
+        rate = f", {self.packets / self.seconds:,.0f} packets/s" if self.seconds else ""
+        lines = [f"{self.packets:,} packets, {self.bytes:,} bytes in {self.seconds:.2f} s{rate}"
+                 + (f" ({self.workers} workers)" if self.workers > 1 else "")]
+        for verdict, n in self.verdicts.most_common():
+            lines.append(f"  {verdict:<10} {n:>12,}")
+        for code, n in self.codes.most_common():
+            lines.append(f"    {code:<40} {n:>12,}")
+        if self.bad_packets:
+            lines.append("bad packets:")
+            for category, n in self.bad_packets.most_common():
+                lines.append(f"  {category:<18} {n:>12,}  {BAD_PACKET_CATEGORIES[category]}")
+        lines.append(f"top {top} flows by packets:")
+        for key, stat in self.top_flows(top):
+            d = _flow_dict(key, stat)
+            lines.append(f"  {d['flow']:<52} {stat.packets:>10,} pkts {stat.bytes:>12,} B  {d['fate']}")
+        return "\n".join(lines)
+
+
+def _flow_dict(key: tuple, stat: FlowStat) -> dict:
+    if key[0] == BAD:
+        return {"flow": f"(bad packets: {key[1]})", "packets": stat.packets, "bytes": stat.bytes,
+                "fate": BAD_PACKET_CATEGORIES.get(key[1], BAD), "verdict": BAD, "code": None, "egress": None}
+    src, dst, proto, sport, dport = key
+    name = PROTO_NAMES.get(proto, str(proto))
+    flow = (f"{int_to_ip(src)}:{sport} > {int_to_ip(dst)}:{dport} {name}" if proto in (TCP, UDP)
+            else f"{int_to_ip(src)} > {int_to_ip(dst)} {name}")
+    d = stat.decision
+    fate = "bad packet" if d is None else (f"{d.verdict} {d.code}" if d.code else f"{d.verdict} -> {d.egress}")
+    return {"flow": flow, "packets": stat.packets, "bytes": stat.bytes, "fate": fate,
+            "verdict": d.verdict if d else BAD, "code": d.code if d else None, "egress": d.egress if d else None}
+
+
+class Replayer:
+    """Replays frames entering at `at` through `network`. One per run: it keeps session state."""
+
+    def __init__(self, network: Network, at: str, shard: tuple[int, int] = (0, 1)):
+        self.network = network
+        self.port = network.port(at)
+        self.fastpath = FastPath(network.fabric, self.port)
+        self.shard = shard
+        self.report = ReplayReport()
+        self._folded: list[FlowStat] = []  # stats folded out of the bounded flow table
+
+    # --- the careful path -----------------------------------------------------------------------
+
+    def classify(self, frame: bytes, ip_offset: int) -> tuple[str | None, Decision | None, tuple | None]:
+        """(bad-packet category or None, decision or None, flow key) for any frame."""
+        if ip_offset:
+            if len(frame) < 14:
+                return "truncated-frame", None, None
+            if struct.unpack_from("!H", frame, 12)[0] != ETH_P_IP:
+                return "non-ip", None, None
+        if len(frame) <= ip_offset or frame[ip_offset] >> 4 != 4:
+            return ("truncated-frame" if len(frame) <= ip_offset else "non-ip"), None, None
+        try:
+            h = parse_ipv4(frame, ip_offset)
+        except MalformedPacket:
+            return "truncated-frame", None, None
+        ihl = (frame[ip_offset] & 0x0F) * 4
+        if len(frame) < ip_offset + ihl or _ip_checksum(frame, ip_offset, ihl) != 0:
+            return "bad-checksum", None, None
+        if h.ttl == 0:
+            return "ttl-expired", None, None
+        key = (h.src, h.dst, h.proto, h.sport, h.dport)
+        category = "fragment" if h.fragment else ("ip-options" if ihl > 20 else None)
+        return category, self.fastpath.decide(h), key
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    def run_pcap(self, path: str | Path, writer: PcapWriter | None = None, progress=None) -> ReplayReport:
+        capture = open_pcap(path)
+        try:
+            if capture.linktype == LINKTYPE_ETHERNET:
+                ip_offset = 14
+            elif capture.linktype in (LINKTYPE_RAW, LINKTYPE_IPV4):
+                ip_offset = 0
+            else:
+                self._count_all_bad(capture)
+                return self.report
+            started = time.perf_counter()
+            self._loop(capture, ip_offset, writer, progress)
+            self.report.seconds = time.perf_counter() - started
+        finally:
+            capture.close()
+        return self.report
+
+    def _count_all_bad(self, capture) -> None:
+        for _ in _records(capture):
+            self.report.packets += 1
+            self.report.bad_packets["non-ethernet-link"] += 1
+
+    def _loop(self, capture, ip_offset: int, writer, progress) -> None:
+        data = capture.data
+        size = len(data)
+        record = struct.Struct(capture.endian + "IIII").unpack_from
+        offset = capture.first_record
+        shard_index, shard_count = self.shard
+        sharded = shard_count > 1
+        # raw addresses+ports -> (stats of the flow, its decision); a hit still checks the rest.
+        quick: dict[bytes, FlowStat] = {}
+        dropped_keys: dict[tuple, bytes] = {}  # flow -> its quick key, for drops that new state may lift
+        fastpath = self.fastpath
+        flows = self.report.flows
+        bad = self.report.bad_packets
+        key_from, key_to = ip_offset + 12, ip_offset + 24
+        # What a plain packet of a cached flow looks like ahead of its addresses: Ethernet type
+        # IPv4 and a 20-byte header (checked as one slice), no fragment bits, TTL not 0.
+        lead_from, lead = (12, b"\x08\x00\x45") if ip_offset == 14 else (0, b"\x45")
+        lead_to = lead_from + len(lead)
+        frag_at, ttl_at, proto_at, header_end = ip_offset + 6, ip_offset + 8, ip_offset + 9, ip_offset + 20
+        packets = bad_packets = bad_bytes = 0
+        next_progress = 1 << 20
+        while offset < size:
+            if offset + 16 > size:
+                raise InputError(f"truncated pcap record header at byte offset {offset}", file=capture.path)
+            ts_sec, ts_frac, caplen, wirelen = record(data, offset)
+            start = offset + 16
+            offset = start + caplen
+            if offset > size:
+                raise InputError(f"truncated pcap record at byte offset {start - 16}: {caplen} bytes announced, "
+                                 f"{size - start} left", file=capture.path)
+            frame = data[start:offset]
+            key_bytes = frame[key_from:key_to]
+            if sharded and hash(key_bytes) % shard_count != shard_index:
+                continue
+            stat = quick.get(key_bytes)
+            if (stat is None or frame[lead_from:lead_to] != lead or frame[proto_at] != stat.proto
+                    or frame[frag_at] & 0x3F or frame[frag_at + 1] or not frame[ttl_at]
+                    or int.from_bytes(frame[ip_offset:header_end], "big") % 0xFFFF):
+                category, decision, key = self.classify(frame, ip_offset)
+                if category is not None:
+                    bad[category] += 1
+                if decision is None:
+                    bad_packets += 1
+                    bad_bytes += wirelen
+                    continue
+                stat = flows.get(key)
+                if stat is None:
+                    if len(flows) >= FLOW_TABLE_LIMIT:
+                        self._fold_small_flows()
+                        quick.clear()  # its entries point at stats that were folded away
+                    stat = flows[key] = FlowStat(proto=key[2])
+                stat.decision = decision
+                if fastpath.forgotten:
+                    # New state lifted cached drops (a reply after its request): forget them here too.
+                    for flow in fastpath.forgotten:
+                        quick.pop(dropped_keys.pop(flow[:5], b""), None)
+                    fastpath.forgotten.clear()
+                if category is None and key[2] in (TCP, UDP):
+                    quick[key_bytes] = stat
+                    if decision.verdict == "dropped":
+                        dropped_keys[key] = key_bytes
+            packets += 1
+            stat.packets += 1
+            stat.bytes += wirelen
+            if writer is not None and stat.decision.verdict != "dropped":
+                writer.write(ts_sec, ts_frac, apply_rewrite(frame, ip_offset, stat.decision), wirelen)
+            if progress is not None and packets >= next_progress:
+                next_progress += 1 << 20
+                progress(packets, offset, size)
+        report = self.report
+        for stat in list(flows.values()) + self._folded:
+            if stat.decision is None:
+                continue
+            d = stat.decision
+            report.verdicts[d.verdict] += stat.packets
+            if d.code:
+                report.codes[d.code] += stat.packets
+            if d.egress and d.verdict != "dropped":
+                report.egress[d.egress] += stat.packets
+            report.bytes += stat.bytes
+        report.packets += packets + bad_packets
+        report.bytes += bad_bytes
+        for category, n in bad.items():
+            if category not in _FORWARDED_CATEGORIES:
+                report.verdicts[BAD] += n
+
+    def _fold_small_flows(self) -> None:
+        """Keep the flow table bounded: the half with the fewest packets is folded into one
+        aggregate per decision (their counts stay in the totals, they leave the top-flows table)."""
+        flows = self.report.flows
+        keep = heapq.nlargest(len(flows) // 2, flows.items(), key=lambda kv: kv[1].packets)
+        kept = {k for k, _ in keep}
+        for key, stat in flows.items():
+            if key not in kept:
+                self._folded.append(stat)
+        flows.clear()
+        flows.update(keep)
+
+    def run_frames(self, frames: Iterable[bytes], ip_offset: int = 14) -> Iterator[tuple[bytes, Decision | None, str | None]]:
+        """The Python API over raw frames: yields (frame as it leaves, decision, bad category)."""
+        for frame in frames:
+            category, decision, _ = self.classify(frame, ip_offset)
+            self.report.packets += 1
+            if category is not None:
+                self.report.bad_packets[category] += 1
+            if decision is None:
+                self.report.verdicts[BAD] += 1
+                yield frame, None, category
+                continue
+            self.report.verdicts[decision.verdict] += 1
+            if decision.code:
+                self.report.codes[decision.code] += 1
+            out = apply_rewrite(frame, ip_offset, decision) if decision.verdict != "dropped" else frame
+            yield out, decision, category
+
+
+def _ip_checksum(frame: bytes, offset: int, ihl: int) -> int:
+    """0 when the IPv4 header checksum is right. The one's-complement sum of 16-bit words is the
+    header's value modulo 0xFFFF (2**16 = 1 mod 0xFFFF), so one big-int remainder checks it."""
+    return int.from_bytes(frame[offset:offset + ihl], "big") % 0xFFFF
+
+
+def _records(capture) -> Iterator[tuple[int, int, bytes]]:
+    record = struct.Struct(capture.endian + "IIII").unpack_from
+    offset, size = capture.first_record, len(capture.data)
+    while offset + 16 <= size:
+        ts_sec, ts_frac, caplen, _ = record(capture.data, offset)
+        yield ts_sec, ts_frac, capture.data[offset + 16:offset + 16 + caplen]
+        offset += 16 + caplen
+
+
+def replay(network: Network, path: str | Path, at: str, out: str | Path | None = None, workers: int = 1,
+           progress=None) -> ReplayReport:
+    """Replay a pcap through `network` from `at`; with `out`, write delivered/exited packets as they left."""
+    if workers <= 1:
+        writer = PcapWriter(out) if out else None
+        try:
+            report = Replayer(network, at).run_pcap(path, writer, progress)
+        except BaseException:
+            if writer:
+                writer.abort()
+            raise
+        if writer:
+            writer.close()
+        return report
+    return _replay_sharded(network, path, at, out, workers)
+
+
+def _replay_sharded(network: Network, path, at: str, out, workers: int) -> ReplayReport:
+    """Flows are sharded by a hash of their addresses and ports before the workers start: each
+    worker forwards its own flows from the same file, with its own session (flows are independent)."""
+    import multiprocessing
+
+    open_pcap(path).close()  # bad input is reported here, once, before any worker starts
+    network.port(at)
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    tmpdir = tempfile.mkdtemp(prefix="vpcemu-replay-")
+    parts = [os.path.join(tmpdir, f"part{i}.pcap") for i in range(workers)] if out else [None] * workers
+    global _FORKED_NETWORK
+    _FORKED_NETWORK = network  # compiled tries do not pickle; forked workers inherit them
+    try:
+        with context.Pool(workers) as pool:
+            results = pool.starmap(_worker, [(str(path), at, (i, workers), parts[i]) for i in range(workers)])
+    finally:
+        _FORKED_NETWORK = None
+    report = ReplayReport(workers=workers)
+    for part in results:
+        report.merge(part)
+    if out:
+        _merge_parts(parts, str(out))
+    for part in parts:
+        if part and os.path.exists(part):
+            os.unlink(part)
+    os.rmdir(tmpdir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+_FORKED_NETWORK: Network | None = None
+
+
+def _worker(path, at, shard, out_part):
+    writer = PcapWriter(out_part) if out_part else None
+    report = Replayer(_FORKED_NETWORK, at, shard).run_pcap(path, writer)
+    if writer:
+        writer.close()
+    return report
+
+
+def _merge_parts(parts: list[str], out: str) -> None:
+    """Interleave the workers' outputs by timestamp into one capture."""
+    captures = [open_pcap(p) for p in parts]
+    writer = PcapWriter(out, captures[0].linktype)
+    try:
+        streams = [_records(c) for c in captures]
+        for ts_sec, ts_frac, frame in heapq.merge(*streams, key=lambda r: (r[0], r[1])):
+            writer.write(ts_sec, ts_frac, frame)
+        writer.close()
+    finally:
+        for c in captures:
+            c.close()
+
+
+def print_progress(packets: int, offset: int, size: int) -> None:
+    if sys.stderr.isatty():
+        width = 30
+        done = int(width * offset / size)
+        print(f"\r[{'#' * done}{'.' * (width - done)}] {packets:,} packets", end="", file=sys.stderr, flush=True)
+
+
+def report_json(report: ReplayReport, top: int = 10) -> str:
+    return json.dumps(report.as_dict(top))
+
+
+__all__ = ["Replayer", "ReplayReport", "replay", "BAD_PACKET_CATEGORIES", "Path"]
