@@ -5,7 +5,7 @@ from pathlib import Path
 
 from . import model as m
 from .dataplane.compile import Port, compile_topology
-from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int, reply_to
+from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int, parse_frame, reply_to
 from .dataplane.pipeline import Forwarder, Outcome
 from .dataplane.state import Session
 from .inputs.errors import InputError
@@ -73,8 +73,8 @@ class Network:
         return Forwarder(self.fabric, session).from_port(port, headers)
 
     def trace(self, packet, at: str, session: Session | None = None, with_return: bool = False) -> Trace:
-        """Send a scapy packet (or Headers) from `at` (an instance, ENI, name or address, or
-        "internet") and record every hop. An IP layer without a source takes the ENI's address.
+        """Send a scapy packet, a raw frame (Ethernet or bare IPv4 bytes) or Headers from `at` (an
+        instance, ENI, name or address, or "internet") and record every hop. An IP layer without a source takes the ENI's address.
         With `with_return`, a delivered packet's reply is traced too, through the state the
         request left (stateful SGs, NAT) and the responder's own routes (R82, R105)."""
         session = session if session is not None else Session()
@@ -120,6 +120,8 @@ class Network:
     def _headers(self, packet, port: Port | None) -> Headers:
         if isinstance(packet, Headers):
             return packet
+        if isinstance(packet, (bytes, bytearray, memoryview)):
+            return parse_frame(bytes(packet))
         from scapy.layers.inet import IP
 
         if port is not None and IP in packet and "src" not in packet[IP].fields:

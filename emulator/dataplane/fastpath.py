@@ -51,8 +51,6 @@ class FastPath:
     def decide(self, h: Headers) -> Decision:
         """The decision for a packet with these headers (from the cache when the flow was seen)."""
         session = self.session
-        if session.invalidated:
-            self.forget_invalidated()
         key = (h.src, h.dst, h.proto, h.sport, h.dport, h.fragment)
         decision = self.cache.get(key)
         if decision is not None:
@@ -76,19 +74,13 @@ class FastPath:
         self.cache[key] = decision
         if decision.verdict == "dropped":
             for state_key in consulted:
-                session.watch.setdefault(state_key, []).append(key)
-        if session.invalidated:
-            self.forget_invalidated()
+                session.watch.setdefault(state_key, []).append((self, key))
         return decision
 
-    def forget_invalidated(self) -> list[tuple]:
-        """Drop cached decisions that new state may have changed; returns their flow keys."""
-        gone = self.session.invalidated
-        self.session.invalidated = []
-        for key in gone:
-            self.cache.pop(key, None)
-        self.forgotten.extend(gone)
-        return gone
+    def forget(self, key: tuple) -> None:
+        """New state may change the cached drop of this flow: decide it again next time."""
+        if self.cache.pop(key, None) is not None:
+            self.forgotten.append(key)
 
 
 def checksum_adjust(checksum: int, old_words: bytes, new_words: bytes) -> int:

@@ -115,14 +115,15 @@ def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers
     return h
 
 
-def parse_frame(data: bytes) -> Headers:
-    """An Ethernet II frame carrying IPv4, or a bare IPv4 packet."""
-    if len(data) >= 14 and data[0] >> 4 != 4:
+def parse_frame(data: bytes, ip_offset: int = 14) -> Headers:
+    """An Ethernet II frame carrying IPv4 (`ip_offset` 14), or a bare IPv4 packet (`ip_offset` 0)."""
+    if ip_offset:
+        if len(data) < 14:
+            raise MalformedPacket(f"truncated Ethernet header ({len(data)} bytes, need 14)", field="packet")
         ethertype = struct.unpack_from("!H", data, 12)[0]
         if ethertype != ETH_P_IP:
             raise MalformedPacket(f"not an IPv4 frame (ethertype 0x{ethertype:04x})", field="packet")
-        return parse_ipv4(data, 14)
-    return parse_ipv4(data)
+    return parse_ipv4(data, ip_offset)
 
 
 def from_scapy(packet) -> Headers:

@@ -21,17 +21,15 @@ class Session:
     nat_out: dict[tuple, int] = field(default_factory=dict)  # (nat, inside 5-tuple) -> outside port
     nat_in: dict[tuple, NatSession] = field(default_factory=dict)  # (nat, proto, remote, rport, port) -> inside
     # Dependency tracking for cached decisions (dataplane/fastpath.py): while `consulted` is a
-    # list, every state key looked up is appended to it; `watch` maps a state key to the cached
-    # flows whose drop depended on its absence, and `invalidated` collects those flows once the
-    # key appears.
+    # list, every state key looked up is appended to it; `watch` maps a state key to the
+    # (cache owner, flow) pairs whose cached drop depended on its absence. When the key appears,
+    # each owner is told to forget that flow.
     consulted: list | None = None
     watch: dict[tuple, list] = field(default_factory=dict)
-    invalidated: list = field(default_factory=list)
 
     def _added(self, key: tuple) -> None:
-        waiting = self.watch.pop(key, None)
-        if waiting:
-            self.invalidated.extend(waiting)
+        for owner, flow in self.watch.pop(key, ()):
+            owner.forget(flow)
 
     def track(self, port_id: str, flow_reply: tuple) -> None:
         """Remember that the reply to an allowed packet may pass this ENI's groups (R105)."""
