@@ -29,15 +29,23 @@ class Network:
     def __init__(self, topology: m.Topology):
         self.topology = topology
         self.fabric = compile_topology(topology)
+        self._ports: dict[str, Port] = {}
 
     def recompile(self) -> None:
         """Rebuild after the topology was changed (R26: routes follow prefix-list edits at once)."""
         self.fabric = compile_topology(self.topology)
+        self._ports.clear()
 
     # --- sources -----------------------------------------------------------------------------
 
     def port(self, ref: str) -> Port:
         """An ENI by instance id, ENI id, Name tag or private IPv4 address."""
+        port = self._ports.get(ref)
+        if port is None:
+            port = self._ports[ref] = self._find_port(ref)
+        return port
+
+    def _find_port(self, ref: str) -> Port:
         topology = self.topology
         try:
             resource = topology.find(ref, (m.Instance, m.NetworkInterface))

@@ -47,6 +47,8 @@ _CODES = [
     Code("GATEWAY_ENDPOINT_SERVICE_MISMATCH", "R36",
          "the gateway endpoint carries only its own region's service prefixes"),
     Code("INTERFACE_ENDPOINT_TCP_ONLY", "R46", "interface endpoints carry TCP only"),
+    Code("INTERFACE_ENDPOINT_ONE_WAY", "R47",
+         "the service behind an interface endpoint only answers; it cannot open a connection into the consumer VPC"),
     Code("EDGE_TO_EDGE_GATEWAY_ENDPOINT", "R37",
          "traffic that entered the VPC over a peering or transit gateway cannot use its gateway endpoint"),
     Code("EDGE_TO_EDGE_INTERNET_GATEWAY", "R81",

@@ -109,6 +109,7 @@ class Fabric:
     tgw_fibs: dict[str, F.Fib] = field(default_factory=dict)  # TGW route table id -> FIB
     tgw_associations: dict[tuple[str, str], str] = field(default_factory=dict)  # (tgw, attachment) -> table
     tgw_vpc_attachments: dict[tuple[str, str], m.TransitGatewayVpcAttachment] = field(default_factory=dict)
+    tgw_attachment_subnets: dict[str, list[CompiledSubnet]] = field(default_factory=dict)  # sorted by AZ
 
     def service_at(self, address: int) -> ServiceRange | None:
         return self.services.get(address)
@@ -331,6 +332,9 @@ def _compile_transit_gateways(fabric: Fabric) -> None:
     for attachment in topology.all(m.TransitGatewayVpcAttachment):
         if attachment.state == "available":
             fabric.tgw_vpc_attachments[(attachment.vpc_id, attachment.transit_gateway_id)] = attachment
+        subnets = [fabric.subnets[s] for s in attachment.subnet_ids if s in fabric.subnets]
+        fabric.tgw_attachment_subnets[attachment.transit_gateway_attachment_id] = sorted(
+            subnets, key=lambda s: s.subnet.availability_zone)
     for table in topology.all(m.TransitGatewayRouteTable):
         for attachment_id in table.associations:
             fabric.tgw_associations[(table.transit_gateway_id, attachment_id)] = table.transit_gateway_route_table_id

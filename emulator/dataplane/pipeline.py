@@ -15,6 +15,7 @@ from .compile import (INSTANCE, INTERFACE_ENDPOINT, NAT_GATEWAY, RESOLVER_LINK_L
 from .fib import NextHop
 from .packet import TCP, UDP, Headers
 from .state import Session
+from ..record.trace import Hop
 
 MAX_STEPS = 64  # a loop through appliances ends here, like Reachability Analyzer's 64-hop limit
 DNS_PORT = 53
@@ -65,11 +66,8 @@ class Forwarder:
     def record(self, component_id: str, component_type: str, action: str, detail: str = "",
                walk: Walk | None = None, before: Headers | None = None) -> None:
         if self.recorder is not None:
-            from ..record.trace import Hop
-
             after = walk.h if walk else None
-            self.recorder.append(Hop(component_id, component_type, action, detail,
-                                     before or after, after))
+            self.recorder.append(Hop(component_id, component_type, action, detail, before or after, after))
 
     def drop(self, walk: Walk, code_name: str, component_id: str, component_type: str,
              detail: str = "") -> Outcome:
@@ -131,6 +129,9 @@ class Forwarder:
             return self.drop(walk, "TTL_EXCEEDED", port.owner_id, port.owner_kind)
         if originating:
             self.record(port.owner_id, port.owner_kind, "send", f"{port.id} in {port.subnet.subnet.label}", walk)
+            if port.owner_kind == INTERFACE_ENDPOINT and not self.session.is_tracked(port.id, h.flow()):
+                return self.drop(walk, "INTERFACE_ENDPOINT_ONE_WAY", port.owner_id, "interface-endpoint",
+                                 "not the reply of a connection a consumer opened to the endpoint (R47)")
         if port.eni.source_dest_check and h.src not in port.addresses:
             return self.drop(walk, "ENI_SOURCE_DEST_CHECK", port.id, "network-interface",
                              f"{port.id} does not own the source address and its source/destination check is on")

@@ -104,18 +104,14 @@ def _out_to_vpc(fw, walk, tgw, attachment, az):
 
 
 def _subnet_in_az(fw, attachment, az):
-    for subnet_id in attachment.subnet_ids:
-        subnet = fw.fabric.subnets.get(subnet_id)
-        if subnet is not None and subnet.subnet.availability_zone == az:
-            return subnet
-    return None
+    subnets = fw.fabric.tgw_attachment_subnets[attachment.transit_gateway_attachment_id]
+    return next((s for s in subnets if s.subnet.availability_zone == az), None)
 
 
 def _egress_subnet(fw, walk, attachment, az):
     """R99: stay in the ingress AZ when the attachment has a subnet there, else another one.
     R100: with appliance mode, one AZ per flow, the same for both directions."""
-    subnets = [fw.fabric.subnets[s] for s in attachment.subnet_ids if s in fw.fabric.subnets]
-    subnets.sort(key=lambda s: s.subnet.availability_zone)
+    subnets = fw.fabric.tgw_attachment_subnets[attachment.transit_gateway_attachment_id]
     if attachment.appliance_mode_support:
         h = walk.h
         ends = sorted([(h.src, h.sport), (h.dst, h.dport)])

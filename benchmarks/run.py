@@ -1,0 +1,403 @@
+"""vpcemu benchmarks (`make bench`): each comparison measured in this run, on this machine, as a ratio.
+
+Writes benchmarks/RESULTS.md. Plain Python; rerun any part with `python benchmarks/run.py --only NAME`.
+Cases: replay, scapy, kernel, cold, workers, scale, memory.
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import TOPOLOGIES, best_of, machine, peak_rss_mib, seed_flows, write_capture  # noqa: E402
+
+import emulator  # noqa: E402
+from emulator.replay import replay  # noqa: E402
+
+WORK = Path(tempfile.gettempdir()) / "vpcemu-bench"
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def capture(flows: int, packets: int) -> Path:
+    path = WORK / f"seed-{flows}f-{packets}p.pcap"
+    if not path.exists():
+        write_capture(path, seed_flows(flows), packets)
+    return path
+
+
+# 1 -------------------------------------------------------------------------------------------
+
+def bare_loop(path: Path) -> int:
+    """The perf-anchors baseline: struct parse + dict flow-cache hit + TTL/checksum rewrite."""
+    from emulator.dataplane.fastpath import checksum_adjust
+
+    data = path.read_bytes()
+    record = struct.Struct("<IIII").unpack_from
+    key_of = struct.Struct("!4s4sHH").unpack_from
+    cache: dict = {}
+    offset, size, n = 24, len(data), 0
+    while offset < size:
+        _, _, caplen, _ = record(data, offset)
+        start = offset + 16
+        offset = start + caplen
+        frame = data[start:offset]
+        key = key_of(frame, 26)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = ("delivered",)
+        out = bytearray(frame)
+        old = bytes(out[22:24])
+        out[22] -= 1
+        csum = checksum_adjust((out[24] << 8) | out[25], old, bytes(out[22:24]))
+        out[24], out[25] = csum >> 8, csum & 0xFF
+        n += 1
+    return n
+
+
+def case_replay(net) -> dict:
+    path = capture(10_000, 1_000_000)
+    replay_s, report = best_of(3, lambda: replay(net, path, "web-a"))
+    bare_s, _ = best_of(3, lambda: bare_loop(path))
+    pps, bare_pps = report.packets / replay_s, 1_000_000 / bare_s
+    return {"replay_pps": pps, "bare_loop_pps": bare_pps, "ratio_to_bare": pps / bare_pps,
+            "target_pps": 2_000_000, "verdicts": dict(report.verdicts)}
+
+
+# 2 -------------------------------------------------------------------------------------------
+
+class IpaddressFib:
+    """The same winners as a Fib, found by scanning ipaddress networks longest first."""
+
+    def __init__(self, fib):
+        entries = [(ipaddress.ip_network(prefix), hop) for prefix, hop in fib.entries()]
+        self.entries = sorted(entries, key=lambda e: -e[0].prefixlen)
+
+    def lookup(self, address):
+        ip = ipaddress.ip_address(address)
+        return next((hop for net, hop in self.entries if ip in net), None)
+
+    def matched_prefix(self, address):
+        ip = ipaddress.ip_address(address)
+        return next((str(net) for net, hop in self.entries if ip in net), None)
+
+
+def scapy_pipeline(net, frames: list[bytes]) -> list:
+    """A straightforward pipeline: parse each packet with scapy, decide with ipaddress lookups."""
+    import copy
+
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+
+    from emulator.dataplane.packet import Headers
+    from emulator.dataplane.pipeline import Forwarder
+
+    fabric = copy.copy(net.fabric)
+    naive = {k: IpaddressFib(f) for k, f in net.fabric.route_fibs.items()}
+    for subnet in fabric.subnets.values():
+        subnet.fib = naive.get(subnet.route_table_id, subnet.fib)
+    port = net.port("web-a")
+    out = []
+    try:
+        for raw in frames:
+            packet = Ether(raw)
+            ip = packet[IP]
+            l4 = packet[TCP] if TCP in packet else packet[UDP]
+            h = Headers(int(ipaddress.ip_address(ip.src)), int(ipaddress.ip_address(ip.dst)), ip.proto,
+                        l4.sport, l4.dport, ip.ttl, ip.len)
+            o = Forwarder(fabric).from_port(port, h)
+            out.append((o.verdict, o.code, o.delivered_to))
+    finally:
+        for subnet in fabric.subnets.values():
+            subnet.fib = net.fabric.route_fibs.get(subnet.route_table_id)
+    return out
+
+
+def case_scapy(net, replay_pps: float) -> dict:
+    from emulator.replay import Replayer
+
+    frames = seed_flows(2000, seed=9) * 3
+    seconds, decisions = best_of(1, lambda: scapy_pipeline(net, frames))
+    fast = [(d.verdict, d.code, d.egress) for _, d, _ in Replayer(net, "web-a").run_frames(frames)]
+    assert decisions == fast, "the scapy pipeline and the fast path disagree"
+    scapy_pps = len(frames) / seconds
+    return {"scapy_pps": scapy_pps, "replay_pps": replay_pps, "ratio": replay_pps / scapy_pps, "target_ratio": 300,
+            "same_decisions": True, "packets": len(frames)}
+
+
+# 3 -------------------------------------------------------------------------------------------
+
+def case_kernel(replay_pps: float, seconds: int = 5) -> dict:
+    """Kernel forwarding a -> r -> b over veth, 64-byte UDP from trafgen pinned to one CPU."""
+    if os.geteuid() != 0 or not shutil.which("trafgen"):
+        return {"skipped": "needs root and trafgen (Debian netsniff-ng)"}
+    ns = [f"vpcemu-bench-{x}" for x in "arb"]
+    sh = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    try:
+        for n in ns:
+            sh("ip", "netns", "add", n)
+        sh("ip", "link", "add", "vb-a", "netns", ns[0], "type", "veth", "peer", "name", "vb-ra", "netns", ns[1])
+        sh("ip", "link", "add", "vb-b", "netns", ns[2], "type", "veth", "peer", "name", "vb-rb", "netns", ns[1])
+        cfg = [(ns[0], "vb-a", "10.250.1.2/24"), (ns[1], "vb-ra", "10.250.1.1/24"),
+               (ns[1], "vb-rb", "10.250.2.1/24"), (ns[2], "vb-b", "10.250.2.2/24")]
+        for n, dev, addr in cfg:
+            sh("ip", "-n", n, "addr", "add", addr, "dev", dev)
+            sh("ip", "-n", n, "link", "set", dev, "up")
+        sh("ip", "netns", "exec", ns[1], "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        sh("ip", "-n", ns[0], "route", "add", "default", "via", "10.250.1.1")
+        sh("ip", "-n", ns[2], "route", "add", "default", "via", "10.250.2.1")
+        mac_r = subprocess.run(["ip", "-n", ns[1], "-j", "link", "show", "vb-ra"], capture_output=True, text=True)
+        mac = json.loads(mac_r.stdout)[0]["address"]
+        conf = WORK / "udp64.trafgen"
+        dst_mac = ", ".join(f"0x{b}" for b in mac.split(":"))
+        conf.write_text("{ " + dst_mac + ", 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, "
+                        "0x45, 0x00, 0x00, 0x2e, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, csumip(14, 33), "
+                        "10, 250, 1, 2, 10, 250, 2, 2, 0x13, 0x88, drnd(2), 0x00, 0x1a, 0x00, 0x00, "
+                        "fill(0x00, 18) }\n")
+        rx = lambda: int(subprocess.run(["ip", "netns", "exec", ns[2], "cat", "/sys/class/net/vb-b/statistics/rx_packets"],  # noqa: E731
+                                        capture_output=True, text=True).stdout)
+        before = rx()
+        gen = subprocess.Popen(["ip", "netns", "exec", ns[0], "taskset", "-c", "0", "trafgen", "--dev", "vb-a",
+                                "--conf", str(conf), "--cpus", "1", "--silent"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        time.sleep(seconds)
+        gen.terminate()
+        gen.wait(timeout=10)
+        kernel_pps = (rx() - before) / seconds
+    finally:
+        for n in ns:
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)
+    return {"kernel_pps": kernel_pps, "replay_pps": replay_pps, "ratio": replay_pps / kernel_pps if kernel_pps else None,
+            "target_ratio": 2.0}
+
+
+# 4 -------------------------------------------------------------------------------------------
+
+def case_cold() -> dict:
+    from emulator.dataplane.packet import TCP, Headers, ip_to_int
+
+    net = emulator.load(TOPOLOGIES / "seed-cross-region.yaml")
+    src, dst = ip_to_int("10.1.2.10"), ip_to_int("10.2.1.100")
+    packets = [Headers(src, dst, TCP, 1024 + i, 443) for i in range(20_000)]
+    hops = len(net.trace(packets[0], "client-b").hops)
+
+    def trace_all():
+        for h in packets:  # each trace is consumed and let go, as a caller would
+            net.trace(h, "client-b")
+
+    seconds, _ = best_of(3, trace_all)
+    return {"traced_pps": len(packets) / seconds, "hops_per_trace": hops, "target_pps": 50_000}
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+def case_workers(net) -> dict:
+    path = capture(10_000, 1_000_000)
+    one, a = best_of(3, lambda: replay(net, path, "web-a", workers=1))
+    two, b = best_of(3, lambda: replay(net, path, "web-a", workers=2))
+    assert dict(a.verdicts) == dict(b.verdicts) and dict(a.codes) == dict(b.codes)
+    return {"one_worker_pps": 1e6 / one, "two_workers_pps": 1e6 / two, "speedup": one / two, "target_speedup": 1.8}
+
+
+# 6 -------------------------------------------------------------------------------------------
+
+def scale_topology(path: Path, vpcs: int = 1000, subnets_per_vpc: int = 10, routes_per_table: int = 10) -> None:
+    """1,000 VPCs in a peering ring, 10,000 subnets each with its own table, 100,000 routes."""
+    import yaml
+
+    doc = {"name": "scale", "regions": {"us-east-1": {"vpcs": {}}}, "peering_connections": {}}
+    vpcs_doc = doc["regions"]["us-east-1"]["vpcs"]
+    cidr = lambda i: f"10.{i // 4}.{(i % 4) * 64}.0/18"  # noqa: E731
+    for i in range(vpcs):
+        nxt, prev = (i + 1) % vpcs, (i - 1) % vpcs
+        tables, subnets, instances = {}, {}, {}
+        for s in range(subnets_per_vpc):
+            routes = [{"destination": "0.0.0.0/0", "target": f"igw{i}"},
+                      {"destination": cidr(nxt), "target": f"p{i}"},
+                      {"destination": cidr(prev), "target": f"p{prev}"}]
+            for r in range(routes_per_table - 4):  # local is the fourth
+                routes.append({"destination": f"100.{64 + r}.{i % 256}.{s * 16}/28", "target": f"igw{i}"})
+            tables[f"t{s}"] = {"routes": routes}
+            base = ipaddress.ip_network(cidr(i)).network_address + s * 256
+            subnets[f"s{s}"] = {"cidr_block": f"{base}/24", "route_table": f"t{s}"}
+            instances[f"i{i}-{s}"] = {"subnet": f"s{s}", "security_groups": ["open"]}
+        vpcs_doc[f"v{i}"] = {"cidr_blocks": [cidr(i)], "internet_gateway": f"igw{i}", "route_tables": tables,
+                             "subnets": subnets, "instances": instances,
+                             "security_groups": {"open": {"ingress": [{"protocol": "all", "from": "10.0.0.0/8"}]}}}
+        doc["peering_connections"][f"p{i}"] = {"requester": f"v{i}", "accepter": f"v{nxt}"}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def case_scale_child(path: str) -> dict:
+    """Runs in its own process so that peak memory is this case's alone."""
+    from emulator.dataplane.packet import TCP, Headers, ip_to_int
+    from emulator.dataplane.fastpath import FastPath
+    from emulator.model import RouteTable
+
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    net = emulator.load(path)
+    load_s = time.perf_counter() - started
+    routes = sum(len(t.routes) for t in net.topology.all(RouteTable))
+    port = net.port("i0-0")
+    fast = FastPath(net.fabric, port)
+    import random
+
+    rng = random.Random(4)
+    dsts = [ip_to_int(str(ipaddress.ip_network(f"10.{i // 4}.{(i % 4) * 64}.0/18").network_address + 260 + rng.randrange(2000)))
+            for i in (1, 999, 500)] + [ip_to_int(f"100.{64 + r}.0.5") for r in range(6)]
+    packets = [Headers(ip_to_int(port.eni.private_ip_address), rng.choice(dsts), TCP, 1024 + rng.randrange(10_000), 443)
+               for _ in range(200_000)]
+    started = time.perf_counter()
+    for h in packets:
+        fast.decide(h)
+    decide_s = time.perf_counter() - started
+    return {"vpcs": len(net.fabric.vpcs), "subnets": len(net.fabric.subnets), "routes": routes,
+            "load_and_compile_s": load_s, "peak_memory_mib": peak_rss_mib(), "rss_before_load_mib": rss_before,
+            "cached_decisions_per_s": len(packets) / decide_s, "target_load_s": 5, "target_memory_mib": 1024}
+
+
+def case_scale() -> dict:
+    path = WORK / "scale.yaml"
+    if not path.exists():
+        scale_topology(path)
+    out = subprocess.run([sys.executable, __file__, "--child", "scale", str(path)], capture_output=True, text=True)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout)
+
+
+# 7 -------------------------------------------------------------------------------------------
+
+def case_memory_child(path: str) -> dict:
+    net = emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
+    started = time.perf_counter()
+    report = replay(net, path, "web-a")
+    return {"packets": report.packets, "seconds": time.perf_counter() - started, "peak_memory_mib": peak_rss_mib()}
+
+
+def case_memory() -> dict:
+    out = {}
+    for packets in (1_000_000, 10_000_000):
+        path = capture(10_000, packets)
+        result = subprocess.run([sys.executable, __file__, "--child", "memory", str(path)], capture_output=True, text=True)
+        out[str(packets)] = json.loads(result.stdout) if result.returncode == 0 else {"error": result.stderr[-300:]}
+        if packets == 10_000_000:
+            path.unlink()  # 700 MB
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+def write_results(results: dict, facts: dict) -> None:
+    r = results
+    lines = ["# Benchmark results", "",
+             "Written by `make bench` (`python benchmarks/run.py`). Every ratio compares two measurements "
+             "taken in the same run on the same machine; absolute figures move with the machine's load.", "",
+             "## Machine", ""]
+    lines += [f"- {k}: {v}" for k, v in facts.items()]
+    lines += ["", "## Results", "", "| # | comparison | measured | baseline (same run) | ratio | target | met |",
+              "|---|---|---|---|---|---|---|"]
+
+    def row(n, name, measured, baseline, ratio, target, met):
+        lines.append(f"| {n} | {name} | {measured} | {baseline} | {ratio} | {target} | {'yes' if met else '**no**'} |")
+
+    if "replay" in r:
+        x = r["replay"]
+        row(1, "replay, seed topology, 10k flows, 1M packets, one core", f"{x['replay_pps']:,.0f} pkt/s",
+            f"bare flow-cache loop {x['bare_loop_pps']:,.0f} pkt/s", f"{x['ratio_to_bare']:.2f}×",
+            "≥ 2,000,000 pkt/s", x["replay_pps"] >= 2e6)
+    if "scapy" in r:
+        x = r["scapy"]
+        row(2, "same decisions by a scapy + ipaddress pipeline", f"{x['replay_pps']:,.0f} pkt/s",
+            f"scapy pipeline {x['scapy_pps']:,.0f} pkt/s", f"{x['ratio']:,.0f}×", "≥ 300×", x["ratio"] >= 300)
+    if "kernel" in r:
+        x = r["kernel"]
+        if "skipped" in x:
+            lines.append(f"| 3 | kernel forwarding through namespaces | skipped: {x['skipped']} | | | ≥ 2× | |")
+        else:
+            row(3, "kernel forwarding a → r → b over veth, trafgen on one CPU", f"{x['replay_pps']:,.0f} pkt/s",
+                f"kernel {x['kernel_pps']:,.0f} pkt/s", f"{x['ratio']:.2f}×", "≥ 2×", (x["ratio"] or 0) >= 2)
+    if "cold" in r:
+        x = r["cold"]
+        row(4, f"cold path: fully traced packets, {x['hops_per_trace']} hops (peered TGWs)",
+            f"{x['traced_pps']:,.0f} traces/s", "", "", "≥ 50,000/s", x["traced_pps"] >= 50_000)
+    if "workers" in r:
+        x = r["workers"]
+        row(5, "two workers against one (1M packets)", f"{x['two_workers_pps']:,.0f} pkt/s",
+            f"one worker {x['one_worker_pps']:,.0f} pkt/s", f"{x['speedup']:.2f}×", "≥ 1.8×", x["speedup"] >= 1.8)
+    if "scale" in r and "error" not in r["scale"]:
+        x = r["scale"]
+        row(6, f"scale: {x['vpcs']:,} VPCs, {x['subnets']:,} subnets, {x['routes']:,} routes: load and compile",
+            f"{x['load_and_compile_s']:.2f} s", "", "", "< 5 s", x["load_and_compile_s"] < 5)
+        row(6, "scale: peak memory", f"{x['peak_memory_mib']:,.0f} MiB", "", "", "< 1024 MiB",
+            x["peak_memory_mib"] < 1024)
+        row(6, "scale: decisions at that size (fast path, 200k packets)", f"{x['cached_decisions_per_s']:,.0f} pkt/s",
+            "", "", "reported", True)
+    if "memory" in r:
+        x = r["memory"]
+        m1, m10 = x.get("1000000", {}), x.get("10000000", {})
+        if "peak_memory_mib" in m1 and "peak_memory_mib" in m10:
+            row(7, "memory: replay 1M vs 10M packets (peak RSS)", f"{m10['peak_memory_mib']:,.0f} MiB at 10M",
+                f"{m1['peak_memory_mib']:,.0f} MiB at 1M", f"{m10['peak_memory_mib'] / m1['peak_memory_mib']:.2f}×",
+                "flat (≈ 1×)", m10["peak_memory_mib"] < 1.2 * m1["peak_memory_mib"])
+    notes = NOTES.strip()
+    lines += ["", "## Notes", "", notes, "", "## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
+    RESULTS.write_text("\n".join(lines))
+
+
+NOTES = """
+See the analysis section in this file's history for targets missed; the raw figures are below.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        case, path = args.child
+        print(json.dumps({"scale": case_scale_child, "memory": case_memory_child}[case](path)))
+        return
+    WORK.mkdir(exist_ok=True)
+    wanted = set(args.only or ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory"])
+    net = emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
+    results: dict = json.loads(RESULTS.with_suffix(".json").read_text()) if args.only and RESULTS.with_suffix(".json").exists() else {}
+    started = time.perf_counter()
+    for name in ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory"]:
+        if name not in wanted:
+            continue
+        t = time.perf_counter()
+        if name == "replay":
+            results[name] = case_replay(net)
+        elif name == "scapy":
+            results[name] = case_scapy(net, results.get("replay", {}).get("replay_pps") or case_replay(net)["replay_pps"])
+        elif name == "kernel":
+            results[name] = case_kernel(results.get("replay", {}).get("replay_pps") or case_replay(net)["replay_pps"])
+        elif name == "cold":
+            results[name] = case_cold()
+        elif name == "workers":
+            results[name] = case_workers(net)
+        elif name == "scale":
+            results[name] = case_scale()
+        elif name == "memory":
+            results[name] = case_memory()
+        print(f"{name}: {time.perf_counter() - t:.1f} s  {json.dumps(results[name], default=str)[:300]}", flush=True)
+    print(f"total {time.perf_counter() - started:.0f} s")
+    RESULTS.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
+    write_results(results, machine())
+
+
+if __name__ == "__main__":
+    main()
