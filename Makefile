@@ -7,12 +7,14 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES = gcc python3-dev python3-venv
 
-SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml
+SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml topologies/seed-privatelink.yaml
 
 .PHONY: run test bench install system-packages clean
 
 run: install
 	$(BIN)/vpcemu demo $(SEEDS)
+	@echo "## A principal the endpoint service does not allow cannot find it (R58)"
+	$(BIN)/vpcemu services topologies/seed-privatelink.yaml --principal arn:aws:iam::444455556666:root
 
 test: install
 	$(BIN)/python -m pytest

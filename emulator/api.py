@@ -10,7 +10,7 @@ from .dataplane.pipeline import Forwarder, Outcome
 from .dataplane.state import Session
 from .inputs.errors import InputError
 from .record.trace import Trace
-from .services.resolver import NotResolved, resolve
+from .services.resolver import Answer, NotResolved, answer_packet, lookup, resolve
 
 PROTOCOLS = {"tcp": TCP, "udp": UDP, "icmp": ICMP}
 DEFAULT_SPORT, DEFAULT_DPORT = 49152, 443
@@ -73,6 +73,16 @@ class Network:
         except NotResolved as error:
             raise InputError(str(error), field="--to") from None
 
+    def lookup(self, name: str, at: str) -> Answer:
+        """The resolver's full answer (rcode, addresses, why) for the instance or ENI `at`."""
+        port = self.port(at)
+        return lookup(self.topology, port.subnet.vpc.vpc, name, port.subnet.subnet.availability_zone)
+
+    def answer_dns(self, query: bytes, at: str) -> bytes:
+        """The VPC resolver's response to a DNS query message sent by `at` (R131)."""
+        port = self.port(at)
+        return answer_packet(self.topology, port.subnet.vpc.vpc, query, port.subnet.subnet.availability_zone)
+
     # --- forwarding --------------------------------------------------------------------------
 
     def forward(self, headers: Headers, at: str | Port, session: Session | None = None) -> Outcome:
@@ -96,7 +106,7 @@ class Network:
             headers = self._headers(packet, port)
             outcome = forwarder.from_port(port, headers)
         trace = Trace(outcome.verdict, outcome.code, outcome.delivered_to, headers, outcome.headers, hops,
-                      outcome.detail)
+                      outcome.detail, from_internet=at == "internet")
         if with_return and outcome.responder is not None:
             reply_headers = reply_to(outcome.headers)
             reply_hops: list = []
@@ -113,6 +123,8 @@ class Network:
         from scapy.layers.inet import ICMP as SICMP, IP, TCP as STCP, UDP as SUDP
 
         number = _protocol_number(proto)
+        if at == "internet" and src is None:
+            raise InputError("a packet from the internet needs a source address", field="--src")
         dst_address = dst if _is_ipv4(dst) else self.resolve(dst, at)[0]
         ip = IP(dst=dst_address, proto=number) if src is None else IP(src=src, dst=dst_address, proto=number)
         if number == TCP:

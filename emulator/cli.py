@@ -42,9 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--top", type=int, default=10, help="how many top flows to list")
     rep.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
+    res = verbs.add_parser("resolve", help="what the source VPC's resolver answers for a name")
+    res.add_argument("topology")
+    res.add_argument("name")
+    res.add_argument("--from", dest="source", required=True, help="instance, ENI, name or private address")
+
+    svc = verbs.add_parser("services", help="the endpoint services a principal can find (R58)")
+    svc.add_argument("topology")
+    svc.add_argument("--principal", help="an IAM ARN: arn:aws:iam::123456789012:root | user/… | role/…")
+
     imp = verbs.add_parser("import", help="write the YAML equivalent of an AWS JSON directory")
     imp.add_argument("directory")
     imp.add_argument("-o", "--output", required=True)
+
+    from .lab.cli import add_parser as add_lab_parser  # the namespace lab (issue 6)
+
+    add_lab_parser(verbs)
     return parser
 
 
@@ -130,9 +143,11 @@ def cmd_import(args) -> int:
 
     topology = load_aws_directory(args.directory)
     validate(topology)
-    for warning in topology.warnings:
-        print(f"vpcemu: warning: {warning}", file=sys.stderr)
-    write_yaml(topology, args.output)
+    try:
+        write_yaml(topology, args.output)  # adds a warning for anything the YAML format cannot carry
+    finally:
+        for warning in topology.warnings:
+            print(f"vpcemu: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -151,4 +166,44 @@ def cmd_replay(args) -> int:
     return 0
 
 
-VERBS = {"replay": cmd_replay, "trace": cmd_trace, "demo": cmd_demo, "import": cmd_import}
+def cmd_resolve(args) -> int:
+    network = load(args.topology)
+    _warn(network)
+    answer = network.lookup(args.name, args.source)
+    rcode = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}.get(answer.rcode, str(answer.rcode))
+    print(f"{args.name}: {rcode} {' '.join(answer.addresses)}".rstrip())
+    print(f"  from {args.source}: {answer.source}")
+    return 0
+
+
+def cmd_services(args) -> int:
+    from .services.catalog import hidden_reasons, visible_services
+
+    network = load(args.topology)
+    _warn(network)
+    for listing in visible_services(network.topology, args.principal):
+        extra = []
+        if listing.availability_zones:
+            extra.append("AZs " + ",".join(listing.availability_zones))
+        if listing.acceptance_required:
+            extra.append("acceptance required")
+        if listing.private_dns_name:
+            extra.append(f"private DNS {listing.private_dns_name}")
+        label = f" ({listing.name})" if listing.name else ""
+        print(f"{listing.service_name}{label}  {listing.service_type}  owner {listing.owner}  {'; '.join(extra)}".rstrip())
+    if args.principal:
+        for reason in hidden_reasons(network.topology, args.principal):
+            print(f"not available: {reason}")
+    return 0
+
+
+VERBS = {"resolve": cmd_resolve, "services": cmd_services, "replay": cmd_replay, "trace": cmd_trace, "demo": cmd_demo, "import": cmd_import}
+
+
+def cmd_lab(args) -> int:
+    from .lab.cli import run
+
+    return run(args)
+
+
+VERBS["lab"] = cmd_lab

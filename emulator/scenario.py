@@ -21,6 +21,7 @@ class TraceSpec:
     dport: int = DEFAULT_DPORT
     expect: dict = field(default_factory=dict)
     with_return: bool = False
+    src: str | None = None  # the source address, needed when the packet comes from the internet
 
 
 def read_trace_specs(path: str | Path) -> list[TraceSpec]:
@@ -33,14 +34,14 @@ def read_trace_specs(path: str | Path) -> list[TraceSpec]:
         specs.append(TraceSpec(str(item.get("title", f"trace {i + 1}")), str(item["from"]), str(item["to"]),
                                str(item.get("proto", "tcp")), int(item.get("sport", DEFAULT_SPORT)),
                                int(item.get("dport", DEFAULT_DPORT)), dict(item.get("expect") or {}),
-                               bool(item.get("return", False))))
+                               bool(item.get("return", False)), item.get("src")))
     return specs
 
 
 def run_trace_spec(network: Network, spec: TraceSpec) -> tuple[Trace, list[str]]:
     """The trace and the expectations it failed (empty when it behaved as the file says)."""
     trace = network.trace_flow(spec.source, spec.destination, spec.proto, spec.sport, spec.dport,
-                               with_return=spec.with_return)
+                               src=spec.src, with_return=spec.with_return)
     return trace, mismatches(network, trace, spec.expect)
 
 

@@ -14,6 +14,7 @@ RESOLVER_LINK_LOCAL = ip_to_int("169.254.169.253")  # R131
 
 # What stands behind an ENI.
 INSTANCE, INTERFACE_ENDPOINT, NAT_GATEWAY, BARE_ENI = "instance", "interface-endpoint", "nat-gateway", "network-interface"
+LOAD_BALANCER, GWLB_ENDPOINT = "load-balancer", "gwlb-endpoint"
 
 
 @dataclass(eq=False)
@@ -110,6 +111,12 @@ class Fabric:
     tgw_associations: dict[tuple[str, str], str] = field(default_factory=dict)  # (tgw, attachment) -> table
     tgw_vpc_attachments: dict[tuple[str, str], m.TransitGatewayVpcAttachment] = field(default_factory=dict)
     tgw_attachment_subnets: dict[str, list[CompiledSubnet]] = field(default_factory=dict)  # sorted by AZ
+    endpoint_services: dict[str, m.EndpointService] = field(default_factory=dict)  # by service name
+    load_balancer_nodes: dict[tuple[str, str], Port] = field(default_factory=dict)  # (LB arn, AZ) -> node
+
+    def instance_port(self, instance_id: str) -> Port | None:
+        instance = self.topology.get(instance_id, m.Instance)
+        return self.ports.get(instance.network_interface_ids[0]) if instance else None
 
     def service_at(self, address: int) -> ServiceRange | None:
         return self.services.get(address)
@@ -143,13 +150,14 @@ def compile_topology(topology: m.Topology) -> Fabric:
             cvpc.edge_route_table_id = edge.route_table_id if edge else None
 
     members = _security_group_members(topology, vpcs)
+    scope = reference_scope(topology)
     groups = {g.group_id: g for g in topology.all(m.SecurityGroup)}
     ports: dict[str, Port] = {}
     for eni in topology.all(m.NetworkInterface):
         cs = subnets.get(eni.subnet_id)
         if cs is None:
             continue
-        port = _compile_port(topology, eni, cs, groups, members, prefix_lists)
+        port = _compile_port(topology, eni, cs, groups, members, prefix_lists, scope)
         ports[eni.network_interface_id] = port
         for address in port.addresses:
             cs.vpc.ports[address] = port
@@ -183,6 +191,12 @@ def compile_topology(topology: m.Topology) -> Fabric:
     services.freeze()
     fabric = Fabric(topology, vpcs, subnets, ports, route_fibs, public, public_of, main_fib, services, prefix_lists)
     _compile_transit_gateways(fabric)
+    fabric.endpoint_services = {s.service_name: s for s in topology.all(m.EndpointService)}
+    for lb in topology.all(m.LoadBalancer):
+        for eni_id in lb.network_interface_ids:
+            node = ports.get(eni_id)
+            if node is not None:
+                fabric.load_balancer_nodes[(lb.load_balancer_arn, node.subnet.subnet.availability_zone)] = node
     return fabric
 
 
@@ -221,16 +235,39 @@ def _protocol_match(proto: int, lo, hi, nets=(), ips=frozenset()) -> Match:
     return Match(proto, lo, hi, nets, ips)
 
 
-def _security_group_members(topology: m.Topology, vpcs: dict[str, CompiledVpc]) -> dict[str, set[int]]:
-    """Private addresses of the ENIs that carry each group (R109: public addresses never match)."""
-    members: dict[str, set[int]] = {}
+def _security_group_members(topology: m.Topology, vpcs: dict[str, CompiledVpc]) -> dict[str, dict[str, set[int]]]:
+    """Private addresses of the ENIs that carry each group, by VPC (R109: public addresses never match)."""
+    members: dict[str, dict[str, set[int]]] = {}
     for eni in topology.all(m.NetworkInterface):
         for gid in eni.groups:
-            members.setdefault(gid, set()).update(ip_to_int(a) for a in eni.private_ip_addresses)
+            members.setdefault(gid, {}).setdefault(eni.vpc_id, set()).update(ip_to_int(a) for a in eni.private_ip_addresses)
     return members
 
 
-def compile_security_groups(group_ids, groups, members, prefix_lists) -> CompiledSecurityGroups:
+def reference_scope(topology: m.Topology) -> dict[str, set[str]]:
+    """For each VPC, the VPCs whose members its groups' references can match (R109): itself, peers in
+    the same region over an active peering (R83), and VPCs attached to the same transit gateway in
+    the same region when the TGW and both attachments allow it (R103)."""
+    vpcs = {v.vpc_id: v for v in topology.all(m.Vpc)}
+    scope = {vpc_id: {vpc_id} for vpc_id in vpcs}
+    for pcx in topology.all(m.VpcPeeringConnection):
+        a, b = vpcs.get(pcx.requester_vpc_id), vpcs.get(pcx.accepter_vpc_id)
+        if pcx.status == "active" and a and b and a.region == b.region:
+            scope[a.vpc_id].add(b.vpc_id)
+            scope[b.vpc_id].add(a.vpc_id)
+    by_tgw: dict[str, list[str]] = {}
+    for attachment in topology.all(m.TransitGatewayVpcAttachment):
+        tgw = topology.get(attachment.transit_gateway_id, m.TransitGateway)
+        if (tgw and tgw.security_group_referencing_support and attachment.security_group_referencing_support
+                and attachment.state == "available" and attachment.vpc_id in vpcs):
+            by_tgw.setdefault(tgw.transit_gateway_id, []).append(attachment.vpc_id)
+    for attached in by_tgw.values():
+        for vpc_id in attached:
+            scope[vpc_id].update(v for v in attached if vpcs[v].region == vpcs[vpc_id].region)
+    return scope
+
+
+def compile_security_groups(group_ids, groups, members, prefix_lists, scope=None) -> CompiledSecurityGroups:
     compiled = CompiledSecurityGroups(tuple(group_ids))
     for gid in group_ids:
         group = groups.get(gid)
@@ -246,7 +283,9 @@ def compile_security_groups(group_ids, groups, members, prefix_lists) -> Compile
                     pl = prefix_lists.get(rule.prefix_list_id)
                     nets = cidr_nets(pl.cidrs if pl else [])
                 elif rule.referenced_group_id:
-                    ips = frozenset(members.get(rule.referenced_group_id, ()))
+                    by_vpc = members.get(rule.referenced_group_id, {})
+                    visible = scope.get(group.vpc_id, {group.vpc_id}) if scope is not None else by_vpc.keys()
+                    ips = frozenset(ip for vpc_id in visible for ip in by_vpc.get(vpc_id, ()))
                 match = _protocol_match(rule.ip_protocol, rule.from_port, rule.to_port, nets, ips)
                 peer_word = "from" if direction == "inbound" else "to"
                 label = f"{gid} {direction} {describe_protocol(rule.ip_protocol, rule.from_port, rule.to_port)} {peer_word} {rule.peer}"
@@ -278,7 +317,7 @@ def compile_nacl(acl: m.NetworkAcl) -> CompiledNacl:
     return CompiledNacl(acl.network_acl_id, inbound, outbound)
 
 
-def _compile_port(topology, eni, cs, groups, members, prefix_lists) -> Port:
+def _compile_port(topology, eni, cs, groups, members, prefix_lists, scope) -> Port:
     addresses = frozenset(ip_to_int(a) for a in eni.private_ip_addresses)
     owner_kind, owner_id, running = BARE_ENI, eni.network_interface_id, True
     owner_label = eni.label
@@ -293,9 +332,16 @@ def _compile_port(topology, eni, cs, groups, members, prefix_lists) -> Port:
                      if eni.network_interface_id in e.network_interface_ids), None)
     if endpoint is not None:
         owner_kind, owner_id, owner_label = INTERFACE_ENDPOINT, endpoint.vpc_endpoint_id, endpoint.label
+    balancer = next((b for b in topology.all(m.LoadBalancer) if eni.network_interface_id in b.network_interface_ids), None)
+    if balancer is not None:
+        owner_kind, owner_id, owner_label = LOAD_BALANCER, balancer.load_balancer_arn, balancer.label
+    gwlbe = next((g for g in topology.all(m.GatewayLoadBalancerEndpoint)
+                  if g.network_interface_id == eni.network_interface_id), None)
+    if gwlbe is not None:
+        owner_kind, owner_id, owner_label = GWLB_ENDPOINT, gwlbe.vpc_endpoint_id, gwlbe.label
     sgs = None
-    if owner_kind != NAT_GATEWAY:  # R118: NAT gateways take no security group
-        sgs = compile_security_groups(eni.groups, groups, members, prefix_lists)
+    if owner_kind not in (NAT_GATEWAY, GWLB_ENDPOINT, LOAD_BALANCER):  # R118, R74: no security group
+        sgs = compile_security_groups(eni.groups, groups, members, prefix_lists, scope)
     return Port(eni, cs, addresses, sgs, owner_kind, owner_id, owner_label, running)
 
 

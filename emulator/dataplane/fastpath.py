@@ -57,7 +57,7 @@ class FastPath:
             return decision
         session.consulted = consulted = []
         try:
-            outcome = self.forwarder.from_port(self.port, h)
+            outcome = self.outcome(h)
         finally:
             session.consulted = None
         out = outcome.headers
@@ -76,6 +76,12 @@ class FastPath:
             for state_key in consulted:
                 session.watch.setdefault(state_key, []).append((self, key))
         return decision
+
+    def outcome(self, h: Headers):
+        """The pipeline's Outcome for the first packet of a flow. A subclass may enter the
+        pipeline elsewhere or record the hops (the namespace lab does both); the caching, state
+        watching and interning above stay the same."""
+        return self.forwarder.from_port(self.port, h)
 
     def forget(self, key: tuple) -> None:
         """New state may change the cached drop of this flow: decide it again next time."""

@@ -37,16 +37,18 @@ RESERVED_LINK_LOCAL = (ip_to_int("169.254.168.0"), 22)
 
 def parse_cidr(cidr: str) -> tuple[int, int]:
     """(network, length) with host bits cleared (R19). ValueError on anything that is not IPv4 CIDR."""
-    address, _, length_text = cidr.partition("/")
-    length = int(length_text) if length_text else 32
+    address, slash, length_text = cidr.partition("/")
+    if slash and not (length_text.isascii() and length_text.isdigit()):
+        raise ValueError(f"bad prefix length in {cidr!r}")
+    length = int(length_text) if slash else 32
     if not 0 <= length <= 32:
         raise ValueError(f"bad prefix length in {cidr!r}")
-    try:
-        value = ip_to_int(address)
-    except OSError:
-        raise ValueError(f"not an IPv4 address: {address!r}") from None
-    if address.count(".") != 3:
+    # Four plain decimal octets: inet_aton alone would read 010 as octal, 0x0a as hex and ignore trailing junk.
+    octets = address.split(".")
+    if len(octets) != 4 or not all(o.isascii() and o.isdigit() and len(o) <= 3 and (o == "0" or o[0] != "0")
+                                   and int(o) <= 255 for o in octets):
         raise ValueError(f"not an IPv4 address: {address!r}")
+    value = ip_to_int(address)
     mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
     return value & mask, length
 
@@ -106,9 +108,13 @@ class Fib:
         """Choose one winner per prefix. Propagated routes inside a `protected` range are dropped (R7)."""
         protected = list(protected)
         best: dict[tuple[int, int], Candidate] = {}
+        reserved: set[tuple[int, int]] = set()
         for c in candidates:
             key = (c.network, c.length)
             if c.rank >= PROPAGATED and any(contains(p, key) for p in protected):
+                continue
+            if contains(RESERVED_LINK_LOCAL, key):
+                reserved.add(key)  # R9: a route (or list entry, R27) inside the range never forwards into it
                 continue
             current = best.get(key)
             if current is None or (c.rank, c.tiebreak) < (current.rank, current.tiebreak):
@@ -117,7 +123,9 @@ class Fib:
         for (network, length), c in best.items():
             trie.insert(network, length, c.next_hop)
         if any(contains((c.network, c.length), RESERVED_LINK_LOCAL) for c in best.values()):
-            trie.insert(RESERVED_LINK_LOCAL[0], RESERVED_LINK_LOCAL[1], RESERVED)
+            reserved.add(RESERVED_LINK_LOCAL)
+        for network, length in reserved:
+            trie.insert(network, length, RESERVED)
         trie.freeze()
         return cls(name, trie)
 

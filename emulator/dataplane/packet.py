@@ -103,12 +103,13 @@ def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers
     if frag_offset:
         return h  # no transport header in a later fragment
     l4 = offset + ihl
+    end = min(len(data), offset + total)  # bytes past the total length are link padding, not the packet
     if proto in (TCP, UDP):
-        if len(data) - l4 < 4:
+        if end - l4 < 4:
             raise MalformedPacket(f"truncated {PROTO_NAMES[proto]} header", field=what)
         h.sport, h.dport = _PORTS.unpack_from(data, l4)
     elif proto == ICMP:
-        if len(data) - l4 < 8:
+        if end - l4 < 8:
             raise MalformedPacket("truncated icmp header", field=what)
         h.icmp_type, h.icmp_code, _c, ident = _ICMP.unpack_from(data, l4)
         h.sport = ident if h.icmp_type in ICMP_QUERY_REPLY else 0

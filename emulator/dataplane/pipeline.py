@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .codes import DELIVERED, DROPPED, EXITED, code
-from .compile import (INSTANCE, INTERFACE_ENDPOINT, NAT_GATEWAY, RESOLVER_LINK_LOCAL, CompiledSubnet,
-                      CompiledVpc, Fabric, Port)
+from .compile import (GWLB_ENDPOINT, INSTANCE, INTERFACE_ENDPOINT, LOAD_BALANCER, NAT_GATEWAY, RESOLVER_LINK_LOCAL,
+                      CompiledSubnet, CompiledVpc, Fabric, Port)
 from .fib import NextHop
 from .packet import TCP, UDP, Headers
 from .state import Session
@@ -232,6 +232,13 @@ class Forwarder:
             from .targets import nat
 
             return nat.receive(self, walk, port)
+        if port.owner_kind == LOAD_BALANCER:
+            from .targets import privatelink
+
+            return privatelink.receive_at_node(self, walk, port)
+        if port.owner_kind == GWLB_ENDPOINT:
+            return self.drop(walk, "NO_ENI_FOR_DESTINATION", port.owner_id, "gwlb-endpoint",
+                             "a Gateway Load Balancer endpoint is a route target, not a destination (R74)")
         if not self.security_group_check(walk, port, egress=False):
             return self.drop(walk, "ENI_SG_RULES_MISMATCH", port.id, "network-interface",
                              f"no inbound rule of {', '.join(port.security_groups.group_ids)} allows it")

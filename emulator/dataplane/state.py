@@ -11,6 +11,7 @@ NAT_PORT_FIRST, NAT_PORT_LAST = 1024, 65535  # R124
 class NatSession:
     inside_src: int
     inside_sport: int
+    via: object = None  # what a translator needs beyond the address to send the reply back (PrivateLink)
 
 
 @dataclass
@@ -44,22 +45,24 @@ class Session:
             self.consulted.append(key)
         return key in self.tracked
 
-    def nat_translate(self, nat_id: str, inside: tuple) -> int:
+    def nat_translate(self, nat_id: str, inside: tuple, via: object = None, scope: str = "") -> int:
         """The outside source port for an inside flow, allocated once per flow in 1024–65535 (R124).
 
         The port is a hash of the flow, probed forward on a clash, so that it does not depend on
         the order flows arrive in (replay workers sharded by flow agree with a single worker).
+        `scope` separates inside flows that look alike but are not (PrivateLink: two consumer VPCs
+        with overlapping CIDRs, R63); `via` is kept for the reply.
         """
-        key = (nat_id, inside)
+        key = (nat_id, inside, scope)
         port = self.nat_out.get(key)
         if port is None:
             src, dst, proto, sport, dport = inside
             span = NAT_PORT_LAST - NAT_PORT_FIRST + 1
-            port = NAT_PORT_FIRST + zlib.crc32(repr(inside).encode()) % span
+            port = NAT_PORT_FIRST + zlib.crc32(repr((inside, scope)).encode()) % span
             while (nat_id, proto, dst, dport, port) in self.nat_in:
                 port = NAT_PORT_FIRST + (port - NAT_PORT_FIRST + 1) % span
             self.nat_out[key] = port
-            self.nat_in[(nat_id, proto, dst, dport, port)] = NatSession(src, sport)
+            self.nat_in[(nat_id, proto, dst, dport, port)] = NatSession(src, sport, via)
             self._added((nat_id, proto, dst, dport, port))
         return port
 

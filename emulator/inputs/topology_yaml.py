@@ -14,6 +14,8 @@ import yaml
 from .. import model as m
 from ..services.aws_public import ensure_managed_prefix_lists
 from .errors import InputError
+from .latency_yaml import read_latency
+from .yaml_privatelink import RegionReading, VpcReading, aws_service_region
 
 DEFAULT_ACCOUNT = "111111111111"
 PROTOCOL_NUMBERS = {"all": -1, "-1": -1, "tcp": 6, "udp": 17, "icmp": 1}
@@ -24,7 +26,7 @@ NAT_STATES = ("pending", "failed", "available", "deleting", "deleted")
 ENDPOINT_STATES = ("pendingAcceptance", "pending", "available", "deleting", "deleted", "rejected", "failed", "expired")
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected", "failed", "expired",
                     "provisioning", "deleting")
-TRACE_KEYS = {"title", "from", "to", "proto", "sport", "dport", "expect", "return"}
+TRACE_KEYS = {"title", "from", "src", "to", "proto", "sport", "dport", "expect", "return"}
 TRACE_EXPECT_KEYS = {"verdict", "code", "delivered_to", "via", "not_via", "reachable"}
 TARGET_KINDS = ("internet gateway", "NAT gateway", "endpoint", "instance", "network interface", "peering connection",
                 "transit gateway")
@@ -68,7 +70,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-class YamlReader:
+class YamlReader(RegionReading):
     """Turns the parsed document into a Topology, resolving names to ids."""
 
     def __init__(self, source: str):
@@ -79,6 +81,8 @@ class YamlReader:
         self.pending_edges: list[tuple[str, m.RouteTable, Any, str]] = []
         self.pending_tgw_tables: list[tuple[m.TransitGatewayRouteTable, dict, str, str]] = []
         self.gateway_endpoints: list[tuple[str, str, list[str], str]] = []
+        self.pending_services: list[tuple[m.Resource, str, bool]] = []  # endpoints naming endpoint services
+        self.service_decisions: dict[str, tuple[list[str], list[str], str]] = {}
 
     # --- errors and small helpers -----------------------------------------------------------
 
@@ -159,7 +163,7 @@ class YamlReader:
         if not doc:
             raise self.error("topology", None, "the file is empty")
         self.check_keys(doc, {"account", "regions", "peering_connections", "transit_gateway_peerings", "description",
-                              "name", "traces"}, "topology")
+                              "name", "traces", "private_hosted_zones", "latency"}, "topology")
         self.source_key = str(doc.get("name") or Path(self.source).stem)
         self.account = str(doc.get("account", DEFAULT_ACCOUNT))
         regions = self.mapping(doc.get("regions"), "topology", "regions")
@@ -172,6 +176,8 @@ class YamlReader:
         for region, spec in regions.items():
             self.read_region(str(region), self.mapping(spec, f"regions.{region}"))
         self.add_gateway_endpoint_routes()
+        self.resolve_endpoint_services()
+        self.read_private_hosted_zones(self.mapping(doc.get("private_hosted_zones"), "topology", "private_hosted_zones"))
         for name, spec in self.mapping(doc.get("peering_connections"), "topology", "peering_connections").items():
             self.read_peering(str(name), self.mapping(spec, f"peering_connections.{name}"))
         peerings = self.mapping(doc.get("transit_gateway_peerings"), "topology", "transit_gateway_peerings")
@@ -180,6 +186,8 @@ class YamlReader:
         self.resolve_routes()
         self.resolve_transit_gateway_tables()
         self.check_traces(doc.get("traces"))
+        if "latency" in doc:  # optional overrides of the latency model (inputs/latency_yaml.py)
+            self.topology.latency = read_latency(self, doc["latency"])
         return self.topology
 
     def check_traces(self, traces: Any) -> None:
@@ -202,12 +210,15 @@ class YamlReader:
             self.check_keys(expect, TRACE_EXPECT_KEYS, f"{where}.expect")
             if "verdict" in expect and expect["verdict"] not in ("delivered", "exited", "dropped"):
                 raise self.error(f"{where}.expect", "verdict", f"delivered, exited or dropped; got {expect['verdict']!r}")
+            for key, value in (("return", item.get("return")), ("reachable", expect.get("reachable"))):
+                if value is not None and not isinstance(value, bool):
+                    raise self.error(where if key == "return" else f"{where}.expect", key, f"true or false; got {value!r}")
             for key in ("via", "not_via"):
                 self.sequence(expect.get(key), f"{where}.expect", key)
 
     def read_region(self, region: str, spec: dict) -> None:
         where = f"regions.{region}"
-        self.check_keys(spec, {"vpcs", "prefix_lists", "transit_gateways"}, where)
+        self.check_keys(spec, {"vpcs", "prefix_lists", "transit_gateways", "endpoint_services"}, where)
         for name, pl in self.mapping(spec.get("prefix_lists"), where, "prefix_lists").items():
             self.read_prefix_list(region, str(name), self.mapping(pl, f"{where}.prefix_lists.{name}"))
         vpcs = self.mapping(spec.get("vpcs"), where, "vpcs")
@@ -215,10 +226,15 @@ class YamlReader:
             self.read_vpc(region, str(name), self.mapping(vpc, f"{where}.vpcs.{name}"))
         for name, tgw in self.mapping(spec.get("transit_gateways"), where, "transit_gateways").items():
             self.read_transit_gateway(region, str(name), self.mapping(tgw, f"transit_gateways.{name}"))
+        for name, svc in self.mapping(spec.get("endpoint_services"), where, "endpoint_services").items():
+            self.read_endpoint_service(region, str(name), self.mapping(svc, f"{where}.endpoint_services.{name}"))
 
     def read_prefix_list(self, region: str, name: str, spec: dict) -> None:
         where = f"regions.{region}.prefix_lists.{name}"
-        self.check_keys(spec, {"id", "entries", "max_entries", "account"}, where)
+        self.check_keys(spec, {"id", "entries", "max_entries", "account", "aws_managed"}, where)
+        if spec.get("aws_managed"):
+            self.read_aws_prefix_list(region, name, spec, where)
+            return
         if name.startswith("com.amazonaws"):
             raise self.error(where, None, "customer-managed prefix list names may not start with com.amazonaws (R23)")
         entries = [self.cidr(e, where, "entries") for e in self.sequence(spec.get("entries"), where, "entries")]
@@ -230,6 +246,21 @@ class YamlReader:
         self.topology.add(m.PrefixList(pl_id, name, entries, region, str(spec.get("account", self.account)),
                                        max_entries, name=name))
 
+    def read_aws_prefix_list(self, region: str, name: str, spec: dict, where: str) -> None:
+        """An AWS-managed list's entries as the data says, in place of the shipped snapshot's (R30)."""
+        if not name.startswith("com.amazonaws."):
+            raise self.error(where, "aws_managed", "AWS-managed prefix list names start with com.amazonaws. (R23)")
+        shipped = next((pl for pl in self.topology.all(m.PrefixList) if pl.prefix_list_name == name), None)
+        pl_id = str(spec.get("id") or (shipped.prefix_list_id if shipped else ""))
+        if not pl_id:
+            raise self.error(where, "id", f"required: vpcemu's snapshot has no list named {name}")
+        if shipped is not None:
+            self.topology.resources.pop(shipped.prefix_list_id)
+            self.names.pop(("prefix list", shipped.prefix_list_id), None)
+        entries = [self.cidr(e, where, "entries") for e in self.sequence(spec.get("entries"), where, "entries")]
+        self.names[("prefix list", name)] = self.names[("prefix list", pl_id)] = pl_id
+        self.topology.add(m.PrefixList(pl_id, name, entries, region, "AWS", name=name))
+
     # --- VPC and what it holds --------------------------------------------------------------
 
     def read_vpc(self, region: str, name: str, spec: dict) -> None:
@@ -237,7 +268,7 @@ class YamlReader:
         self.check_keys(spec, {"id", "account", "cidr_blocks", "cidr_block", "enable_dns_support",
                                "enable_dns_hostnames", "internet_gateway", "subnets", "route_tables",
                                "security_groups", "network_acls", "instances", "network_interfaces",
-                               "nat_gateways", "endpoints", "elastic_ips"}, where)
+                               "nat_gateways", "endpoints", "elastic_ips", "load_balancers", "target_groups"}, where)
         account = str(spec.get("account", self.account))
         blocks = spec.get("cidr_blocks") or ([spec["cidr_block"]] if "cidr_block" in spec else None)
         if not blocks:
@@ -470,7 +501,7 @@ class YamlReader:
                                               f"(igw-, vgw-, nat-, vpce-, i-, eni-, pcx- or tgw-)")
 
 
-class VpcContext:
+class VpcContext(VpcReading):
     """Reads one VPC's resources; names are scoped `vpcname/resource` and also registered globally."""
 
     def __init__(self, reader: YamlReader, vpc: m.Vpc, name: str, where: str):
@@ -525,6 +556,10 @@ class VpcContext:
             self.read_instance(str(name), r.mapping(inst, f"{where}.instances.{name}"))
         for name, eni in r.mapping(spec.get("network_interfaces"), where, "network_interfaces").items():
             self.read_network_interface(str(name), r.mapping(eni, f"{where}.network_interfaces.{name}"), None)
+        for name, group in r.mapping(spec.get("target_groups"), where, "target_groups").items():
+            self.read_target_group(str(name), r.mapping(group, f"{where}.target_groups.{name}"))
+        for name, lb in r.mapping(spec.get("load_balancers"), where, "load_balancers").items():
+            self.read_load_balancer(str(name), r.mapping(lb, f"{where}.load_balancers.{name}"))
         for name, ep in r.mapping(spec.get("endpoints"), where, "endpoints").items():
             self.read_endpoint(str(name), r.mapping(ep, f"{where}.endpoints.{name}"))
         for name, sg in r.mapping(spec.get("security_groups"), where, "security_groups").items():
@@ -623,6 +658,8 @@ class VpcContext:
             out.cidr_ipv4 = r.cidr(peer, where, peer_key)
         elif peer.startswith("pl-") or ("prefix list", peer) in r.names:
             out.prefix_list_id = r.ref("prefix list", peer, where, peer_key)
+        elif peer.startswith("sg-") and ("security group", peer) not in r.names:
+            out.referenced_group_id = peer  # another VPC's or account's group (R83), checked by validate
         else:
             out.referenced_group_id = self.ref("security group", peer, where, peer_key)
         return out
@@ -736,11 +773,14 @@ class VpcContext:
         r = self.r
         where = f"{self.where}.instances.{name}"
         r.check_keys(spec, {"id", "subnet", "private_ip", "secondary_private_ips", "public_ip", "elastic_ip",
-                            "security_groups", "source_dest_check", "state", "network_interfaces"}, where)
+                            "security_groups", "source_dest_check", "state", "network_interfaces",
+                            "network_interface_id"}, where)
         instance_id = str(spec.get("id") or self.new_id("i", name))
         r.register("instance", name, instance_id, where)
         extra = r.sequence(spec.get("network_interfaces"), where, "network_interfaces")
-        primary = {k: v for k, v in spec.items() if k not in ("id", "state", "network_interfaces")}
+        primary = {k: v for k, v in spec.items() if k not in ("id", "state", "network_interfaces", "network_interface_id")}
+        if spec.get("network_interface_id"):
+            primary["id"] = spec["network_interface_id"]
         enis = [self.read_network_interface(f"{name}-eth0", primary, instance_id, where)]
         for i, eni_spec in enumerate(extra, 1):
             enis.append(self.read_network_interface(f"{name}-eth{i}", r.mapping(eni_spec, f"{where}.network_interfaces[{i - 1}]"),
@@ -778,7 +818,8 @@ class VpcContext:
     def read_nat_gateway(self, name: str, spec: dict) -> None:
         r = self.r
         where = f"{self.where}.nat_gateways.{name}"
-        r.check_keys(spec, {"id", "subnet", "private_ip", "public_ip", "connectivity_type", "state"}, where)
+        r.check_keys(spec, {"id", "subnet", "private_ip", "public_ip", "connectivity_type", "state",
+                            "network_interface_id"}, where)
         subnet = self.subnet(spec.get("subnet"), where)
         connectivity = str(spec.get("connectivity_type", "public"))
         if connectivity not in ("public", "private"):
@@ -791,7 +832,7 @@ class VpcContext:
         nat_id = str(spec.get("id") or self.new_id("nat", name))
         self.register("NAT gateway", name, nat_id, where)
         private = self.allocate(subnet, spec.get("private_ip"), where, "private_ip")
-        eni_id = self.new_id("eni", f"{name}-nat")
+        eni_id = str(spec.get("network_interface_id") or self.new_id("eni", f"{name}-nat"))
         public_ip = r.address(public, where, "public_ip") if public else None
         r.topology.add(m.NetworkInterface(eni_id, subnet.subnet_id, self.vpc.vpc_id, [private],
                                           association_public_ip=public_ip, interface_type="nat_gateway",
@@ -815,8 +856,9 @@ class VpcContext:
     def read_endpoint(self, name: str, spec: dict) -> None:
         r = self.r
         where = f"{self.where}.endpoints.{name}"
-        r.check_keys(spec, {"id", "type", "service", "route_tables", "subnets", "security_groups",
-                            "private_dns", "state", "private_ips"}, where)
+        r.check_keys(spec, {"id", "type", "service", "route_tables", "subnets", "subnet", "security_groups",
+                            "private_dns", "state", "private_ips", "private_ip", "network_interface_ids", "principal"},
+                     where)
         kind = str(spec.get("type", "")).lower()
         service = self.service_name(spec.get("service"), where)
         endpoint_id = str(spec.get("id") or self.new_id("vpce", name))
@@ -833,7 +875,14 @@ class VpcContext:
             r.topology.add(m.GatewayEndpoint(endpoint_id, self.vpc.vpc_id, service, route_table_ids=tables,
                                              state=state, name=name, **self.common()))
             r.gateway_endpoints.append((endpoint_id, service, tables, where))
+        elif kind == "gatewayloadbalancer":
+            self.read_gwlb_endpoint(name, spec, endpoint_id, state)
         elif kind == "interface":
+            # An AWS service must be in the VPC's region; an endpoint service is resolved once every
+            # region has been read (resolve_endpoint_services).
+            if aws_service_region(service) not in (None, self.vpc.region):
+                raise r.error(where, "service", f"{service}: an interface endpoint reaches AWS services in its own "
+                                                f"region {self.vpc.region} (R54)")
             subnets = [self.subnet(s, where, "subnets") for s in r.sequence(spec.get("subnets"), where, "subnets")]
             if not subnets:
                 raise r.error(where, "subnets", "an interface endpoint needs at least one subnet (R43)")
@@ -843,20 +892,24 @@ class VpcContext:
             groups = [self.ref("security group", g, where, "security_groups")
                       for g in r.sequence(spec.get("security_groups", ["default"]), where, "security_groups")]
             wanted = r.mapping(spec.get("private_ips"), where, "private_ips")
+            eni_ids = r.mapping(spec.get("network_interface_ids"), where, "network_interface_ids")
             enis = []
             for s in subnets:
                 address = self.allocate(s, wanted.get(s.name), where, "private_ips")
-                eni_id = self.new_id("eni", f"{name}-{s.name}")
+                eni_id = str(eni_ids.get(s.name) or self.new_id("eni", f"{name}-{s.name}"))
                 r.topology.add(m.NetworkInterface(eni_id, s.subnet_id, self.vpc.vpc_id, [address], groups=groups,
                                                   interface_type="vpc_endpoint", requester_managed=True,
                                                   description=f"VPC Endpoint Interface {endpoint_id}",
                                                   **self.common()))
                 enis.append(eni_id)
-            r.topology.add(m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
-                                               subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
-                                               groups=groups, private_dns_enabled=bool(spec.get("private_dns", True)),
-                                               state=state, name=name, **self.common()))
+            endpoint = m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
+                                           subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
+                                           groups=groups, private_dns_enabled=bool(spec.get("private_dns", True)),
+                                           state=state, requester=self.principal(spec), name=name, **self.common())
+            r.topology.add(endpoint)
+            if aws_service_region(service) is None:
+                r.pending_services.append((endpoint, where, "state" in spec))
         else:
-            raise r.error(where, "type", f"must be gateway or interface, got {spec.get('type')!r}")
+            raise r.error(where, "type", f"must be gateway, interface or gatewayloadbalancer, got {spec.get('type')!r}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from .. import model as m
-from ..dataplane.fib import RESERVED_LINK_LOCAL, contains, parse_cidr
+from ..dataplane.fib import RESERVED_LINK_LOCAL, contains, format_cidr, parse_cidr
 from .errors import InputError
 
 # Route target kinds whose resources vpcemu models; others (vgw, tgw for now) pass unchecked.
@@ -116,14 +116,16 @@ def _check_route_tables(topology):
         for subnet_id in table.subnet_ids:
             if topology.get(subnet_id, m.Subnet) is None:
                 raise _fail(topology, table, "Associations.SubnetId", f"unknown subnet {subnet_id}")
+        seen: set = set()  # R19: non-propagated destinations, compared in canonical form
         for route in table.routes:
             field = "DestinationCidrBlock"
             if route.destination_prefix_list_id:
                 field = "DestinationPrefixListId"
                 if topology.get(route.destination_prefix_list_id, m.PrefixList) is None and route.state == "active":
                     raise _fail(topology, table, field, f"unknown prefix list {route.destination_prefix_list_id}")
+                key = route.destination_prefix_list_id
             elif route.destination_cidr_block:
-                network = _cidr(topology, table, field, route.destination_cidr_block)
+                network = key = _cidr(topology, table, field, route.destination_cidr_block)
                 if contains(RESERVED_LINK_LOCAL, network):
                     raise _fail(topology, table, field,
                                 f"{route.destination_cidr_block}: routes into 169.254.168.0/22 are not allowed (R9)")
@@ -135,6 +137,12 @@ def _check_route_tables(topology):
                                 f"subnet CIDR to a NAT gateway, ENI or GWLB endpoint is allowed (R6)")
             else:
                 raise _fail(topology, table, field, "a route needs a destination CIDR or prefix list")
+            if not route.is_propagated:
+                if key in seen:
+                    shown = route.destination_prefix_list_id or format_cidr(*network)
+                    raise _fail(topology, table, field, f"two routes for {shown}: a table holds one route per "
+                                                        f"destination once host bits are cleared (R19)")
+                seen.add(key)
             if route.state != "active":
                 continue
             kind = route.target_kind

@@ -1,6 +1,7 @@
 """The description of an AWS network: plain dataclasses with AWS ids and field names, no behaviour."""
 from .base import Resource, deterministic_id
-from .endpoints import GatewayEndpoint, InterfaceEndpoint
+from .endpoints import (EndpointService, GatewayEndpoint, GatewayLoadBalancerEndpoint, InterfaceEndpoint, Listener,
+                        LoadBalancer, PrivateHostedZone, Target, TargetGroup)
 from .network import KINDS, Topology
 from .routing import PrefixList, Route, RouteTable
 from .security import NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule
@@ -13,5 +14,6 @@ __all__ = [
     "PrefixList", "Route", "RouteTable", "NetworkAcl", "NetworkAclEntry", "SecurityGroup",
     "SecurityGroupRule", "VpcPeeringConnection", "ElasticIp", "Instance", "InternetGateway",
     "NatGateway", "NetworkInterface", "Subnet", "Vpc", "TransitGateway", "TransitGatewayPeeringAttachment",
-    "TransitGatewayRoute", "TransitGatewayRouteTable", "TransitGatewayVpcAttachment",
+    "TransitGatewayRoute", "TransitGatewayRouteTable", "TransitGatewayVpcAttachment", "EndpointService",
+    "GatewayLoadBalancerEndpoint", "Listener", "LoadBalancer", "PrivateHostedZone", "Target", "TargetGroup",
 ]

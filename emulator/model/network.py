@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from typing import Iterator, TypeVar
 
 from .base import Resource
-from .endpoints import GatewayEndpoint, InterfaceEndpoint
+from .latency import LatencySettings
+from .endpoints import (EndpointService, GatewayEndpoint, GatewayLoadBalancerEndpoint, InterfaceEndpoint, LoadBalancer,
+                        PrivateHostedZone, TargetGroup)
 from .routing import PrefixList, RouteTable
 from .security import NetworkAcl, SecurityGroup
 from .transit import (TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayRouteTable,
@@ -18,6 +20,7 @@ KINDS: tuple[type[Resource], ...] = (
     Vpc, Subnet, RouteTable, PrefixList, NetworkInterface, Instance, InternetGateway, ElasticIp,
     NatGateway, GatewayEndpoint, InterfaceEndpoint, SecurityGroup, NetworkAcl, VpcPeeringConnection,
     TransitGateway, TransitGatewayVpcAttachment, TransitGatewayPeeringAttachment, TransitGatewayRouteTable,
+    LoadBalancer, TargetGroup, EndpointService, GatewayLoadBalancerEndpoint, PrivateHostedZone,
 )
 
 
@@ -29,6 +32,7 @@ class Topology:
     resources: dict[str, Resource] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)  # resource id -> the file it was read from
+    latency: LatencySettings = field(default_factory=LatencySettings)  # the topology's own latency figures
 
     def origin(self, resource_id: str) -> str:
         return self.origins.get(resource_id, self.source)
@@ -38,14 +42,16 @@ class Topology:
         return resource
 
     def remove(self, ref: str) -> Resource:
-        """Remove a resource by id or name, and every route or association that pointed at it."""
+        """Remove a resource by id or name, as deleting it in AWS would: routes that pointed at it
+        stay, in state blackhole (R17), except a gateway endpoint's, which AWS removes (R32)."""
         resource = self.find(ref)
         del self.resources[resource.id]
         for table in self.all(RouteTable):
-            table.routes = [r for r in table.routes if r.target_id != resource.id]
-        if isinstance(resource, GatewayEndpoint):
-            for table in self.all(RouteTable):
+            if isinstance(resource, GatewayEndpoint):
                 table.routes = [r for r in table.routes if r.gateway_id != resource.id]
+            for route in table.routes:
+                if route.target_id == resource.id:
+                    route.state = "blackhole"
         return resource
 
     def get(self, resource_id: str, kind: type[R] | None = None) -> R | None:

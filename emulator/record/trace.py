@@ -10,7 +10,12 @@ from ..dataplane.packet import Headers
 COMPONENT_TYPES = frozenset({
     "instance", "network-interface", "internet-gateway", "nat-gateway", "gateway-endpoint",
     "interface-endpoint", "vpc-peering-connection", "transit-gateway", "aws-service", "internet",
-    "dns-resolver", "vpn-gateway"})
+    "dns-resolver", "vpn-gateway", "endpoint-service", "load-balancer", "gwlb-endpoint"})
+
+
+def short_id(component_id: str) -> str:
+    """ARNs shortened for a terminal: `loadbalancer/net/app-nlb/d744…`; other ids unchanged."""
+    return component_id.rsplit(":", 1)[-1] if component_id.startswith("arn:") else component_id
 
 
 @dataclass
@@ -42,17 +47,22 @@ class Trace:
     hops: list[Hop] = field(default_factory=list)
     reason: str = ""
     reply: "Trace | None" = None  # the reply's own trace, when asked for
+    from_internet: bool = False  # sent from the internet: a reply that exits there has come home
 
     @property
     def reachable(self) -> bool:
-        """Delivered (or exited), and, when the reply was traced, the reply was delivered too."""
-        forward = self.verdict in ("delivered", "exited")
-        return forward and (self.reply is None or self.reply.verdict == "delivered")
+        """Delivered (or exited), and, when the reply was traced, the reply reached the sender too."""
+        if self.verdict not in ("delivered", "exited"):
+            return False
+        if self.reply is None:
+            return True
+        return self.reply.verdict == "delivered" or (self.from_internet and self.reply.verdict == "exited")
 
     @property
     def asymmetric(self) -> bool:
-        """The reply crossed other components than the request, or in another order (R82)."""
-        return self.reply is not None and self.reply.path[::-1] != self.path
+        """The reply crossed other components than the request (R82), e.g. another peering, gateway
+        or appliance."""
+        return self.reply is not None and set(self.reply.path) != set(self.path)
 
     @property
     def path(self) -> list[str]:
@@ -80,7 +90,7 @@ class Trace:
 
     def render(self) -> str:
         """A hop table for a terminal."""
-        rows = [(str(i), h.type, h.id, h.action, h.detail) for i, h in enumerate(self.hops, 1)]
+        rows = [(str(i), h.type, short_id(h.id), h.action, h.detail) for i, h in enumerate(self.hops, 1)]
         widths = [max([len(r[c]) for r in rows] + [len(t)]) for c, t in enumerate(("#", "type", "id", "action"))]
         lines = [f"packet: {self.packet_in.describe()}"]
         for r in rows:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...model import routing as r
-from . import eni, gateway_endpoint, igw, local, nat, pcx, tgw, unsupported, vgw
+from . import eni, gateway_endpoint, gwlbe, igw, local, nat, pcx, tgw, unsupported, vgw
 
 HANDLERS = {
     r.LOCAL: local.forward,
@@ -14,7 +14,7 @@ HANDLERS = {
     r.PCX: pcx.forward,
     r.VGW: vgw.forward,
     r.TGW: tgw.forward,
-    r.GWLB_ENDPOINT: unsupported.forward,
+    r.GWLB_ENDPOINT: gwlbe.forward,
 }
 
 

@@ -14,10 +14,10 @@ def forward(fw, walk, cvpc, subnet, hop):
         return fw.drop(walk, "BAD_STATE_ROUTE", hop.target_id, "network-interface", f"{hop.target_id} does not exist")
     if port.owner_kind != "instance" or not port.running:
         return fw.drop(walk, "MIDDLEBOX_ENI_NOT_ATTACHED", port.id, "network-interface")
-    fw.record(port.owner_id, "instance", "receive", f"appliance {port.owner_label} through {port.id}", walk)
     if not fw.enter_subnet(walk, port.subnet, subnet):
         return fw.drop(walk, "SUBNET_ACL_RESTRICTION", port.subnet.nacl.network_acl_id, "network-acl",
                        f"inbound rules of {port.subnet.nacl.network_acl_id} deny it")
+    fw.record(port.owner_id, "instance", "receive", f"appliance {port.owner_label} through {port.id}", walk)
     if walk.h.dst in port.addresses:
         return fw.receive(walk, port)
     if port.eni.source_dest_check:
