@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES = gcc python3-dev python3-venv
+# Tests read captures back with tshark; `vpcemu graph --format png` draws with Graphviz's dot.
+DEBIAN_PACKAGES += tshark graphviz
 
 SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml topologies/seed-privatelink.yaml
 
@@ -16,7 +18,7 @@ run: install
 	@echo "## A principal the endpoint service does not allow cannot find it (R58)"
 	$(BIN)/vpcemu services topologies/seed-privatelink.yaml --principal arn:aws:iam::444455556666:root
 
-test: install
+test: install system-packages  # packages added since the virtualenv was made (tshark) are installed too
 	$(BIN)/python -m pytest
 
 bench: install
@@ -31,11 +33,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# pytricia builds from source: it needs a C compiler and Python headers.
+# pytricia builds from source: it needs a C compiler and Python headers. tshark asks whether
+# non-root users may capture: preseeded "no", so the install never prompts.
 system-packages:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
+		echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 

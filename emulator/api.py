@@ -1,6 +1,7 @@
 """The public API: a Network is a Topology compiled for forwarding."""
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from . import model as m
@@ -30,11 +31,23 @@ class Network:
         self.topology = topology
         self.fabric = compile_topology(topology)
         self._ports: dict[str, Port] = {}
+        self._fast_paths: weakref.WeakSet = weakref.WeakSet()
 
     def recompile(self) -> None:
-        """Rebuild after the topology was changed (R26: routes follow prefix-list edits at once)."""
+        """Rebuild after the topology was changed (R26: routes follow prefix-list edits at once).
+        Fast paths made by `fast_path` follow: their cached decisions are all dropped."""
         self.fabric = compile_topology(self.topology)
         self._ports.clear()
+        for fast in self._fast_paths:
+            fast.rebind(self.fabric, self.port(fast.port.id))
+
+    def fast_path(self, at: str, session: Session | None = None):
+        """A FastPath for packets entering at `at`, kept in step with this network's topology."""
+        from .dataplane.fastpath import FastPath
+
+        fast = FastPath(self.fabric, self.port(at), session)
+        self._fast_paths.add(fast)
+        return fast
 
     # --- sources -----------------------------------------------------------------------------
 

@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .lab.cli import add_parser as add_lab_parser  # the namespace lab (issue 6)
 
     add_lab_parser(verbs)
+
+    from .record.cli import add_parsers as add_record_parsers  # captures, flow logs, cost, graph (issue 7)
+
+    add_record_parsers(verbs, trace=trace, replay=rep)
     return parser
 
 
@@ -97,7 +101,9 @@ def cmd_trace(args) -> int:
     except InputError as error:
         error.file = error.file or args.topology  # a bad option is reported against the topology it was used with
         raise
-    print(trace.to_json() if args.json else trace.render())
+    from .record.cli import show_trace  # --pcap, --flow-logs, --latency; colour on a terminal
+
+    show_trace(args, network, trace)
     return 0
 
 
@@ -158,8 +164,10 @@ def cmd_replay(args) -> int:
         raise InputError(f"--workers must be at least 1, got {args.workers}", field="--workers")
     network = load(args.topology)
     _warn(network)
+    from .record.cli import replay_options
+
     report = replay(network, args.capture, args.at, args.out, args.workers,
-                    progress=None if args.json else print_progress)
+                    progress=None if args.json else print_progress, **replay_options(args))
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     print(report_json(report, args.top) if args.json else report.render(args.top))
@@ -207,3 +215,7 @@ def cmd_lab(args) -> int:
 
 
 VERBS["lab"] = cmd_lab
+
+from .record.cli import VERBS as _RECORD_VERBS  # noqa: E402  cost, graph (issue 7)
+
+VERBS.update(_RECORD_VERBS)

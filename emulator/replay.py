@@ -48,6 +48,21 @@ class FlowStat:
     bytes: int = 0
     decision: Decision | None = None
     proto: int = 0
+    # With flow logs: the ENIs the flow crosses (record/flowlogs.py, from a traced run of its first
+    # packet), and its aggregation windows [first ts, last ts, packets before, bytes before, crossings].
+    crossings: tuple | None = None
+    windows: list | None = None
+    noted: bool = False  # --out-capture commented on its first packet
+    mtu: int = 9001  # the path MTU of the flow's decision: bigger DF packets take the careful path (R119)
+
+
+def _mtu_stat(flows: dict, key: tuple, decision: Decision) -> FlowStat:
+    """Packets of a flow dropped for their size are counted apart from the flow's other packets."""
+    mtu_key = (*key[:5], "too big")
+    stat = flows.get(mtu_key)
+    if stat is None:
+        stat = flows[mtu_key] = FlowStat(decision=decision, proto=key[2])
+    return stat
 
 
 @dataclass
@@ -63,6 +78,7 @@ class ReplayReport:
     flows: dict[tuple, FlowStat] = field(default_factory=dict)
     seconds: float = 0.0
     workers: int = 1
+    flow_rows: list = field(default_factory=list)  # flow log records (record/flowlogs.FlowRow), when asked
 
     def top_flows(self, n: int = 10, by: str = "packets") -> list[tuple[tuple, FlowStat]]:
         return heapq.nlargest(n, self.flows.items(), key=lambda kv: getattr(kv[1], by))
@@ -74,9 +90,13 @@ class ReplayReport:
                              (self.egress, other.egress), (self.bad_packets, other.bad_packets)):
             mine.update(theirs)
         for key, stat in other.flows.items():
-            existing = self.flows.setdefault(key, FlowStat(decision=stat.decision))
+            if key not in self.flows:  # flows are sharded: a flow is one worker's
+                self.flows[key] = stat
+                continue
+            existing = self.flows[key]
             existing.packets += stat.packets
             existing.bytes += stat.bytes
+        self.flow_rows.extend(other.flow_rows)
 
     def as_dict(self, top: int = 10) -> dict:
         return {
@@ -111,7 +131,7 @@ def _flow_dict(key: tuple, stat: FlowStat) -> dict:
     if key[0] == BAD:
         return {"flow": f"(bad packets: {key[1]})", "packets": stat.packets, "bytes": stat.bytes,
                 "fate": BAD_PACKET_CATEGORIES.get(key[1], BAD), "verdict": BAD, "code": None, "egress": None}
-    src, dst, proto, sport, dport = key
+    src, dst, proto, sport, dport = key[:5]
     name = PROTO_NAMES.get(proto, str(proto))
     flow = (f"{int_to_ip(src)}:{sport} > {int_to_ip(dst)}:{dport} {name}" if proto in (TCP, UDP)
             else f"{int_to_ip(src)} > {int_to_ip(dst)} {name}")
@@ -124,13 +144,20 @@ def _flow_dict(key: tuple, stat: FlowStat) -> dict:
 class Replayer:
     """Replays frames entering at `at` through `network`. One per run: it keeps session state."""
 
-    def __init__(self, network: Network, at: str, shard: tuple[int, int] = (0, 1)):
+    def __init__(self, network: Network, at: str, shard: tuple[int, int] = (0, 1), flow_logs: bool = False,
+                 flow_log_interval: int = 600):
         self.network = network
         self.port = network.port(at)
-        self.fastpath = FastPath(network.fabric, self.port)
+        # With flow logs, the first packet of each flow is traced (its hops recorded) to find the
+        # ENIs it crosses; later packets of the flow only count towards its records.
+        self.fastpath = (_TracingFastPath if flow_logs else FastPath)(network.fabric, self.port)
         self.shard = shard
         self.report = ReplayReport()
         self._folded: list[FlowStat] = []  # stats folded out of the bounded flow table
+        self.flow_logs = flow_logs
+        self.flow_log_interval = flow_log_interval
+        self._fresh_crossings: tuple | None = None  # what the last classify() traced
+        self._last_headers = None
 
     # --- the careful path -----------------------------------------------------------------------
 
@@ -154,7 +181,27 @@ class Replayer:
             return "ttl-expired", None, None
         key = (h.src, h.dst, h.proto, h.sport, h.dport)
         category = "fragment" if h.fragment else ("ip-options" if ihl > 20 else None)
-        return category, self.fastpath.decide(h), key
+        decision = self.fastpath.decide(h)
+        if self.flow_logs:
+            self._last_headers = h
+            if self.fastpath.hops is not None:
+                self._fresh_crossings = self._crossings(self.fastpath.hops)
+                self.fastpath.hops = None
+        return category, decision, key
+
+    def _crossings(self, hops) -> tuple:
+        from .record.flowlogs import crossings_of_hops
+
+        return tuple(crossings_of_hops(self.network, hops))
+
+    def _trace_crossings(self, h) -> tuple:
+        """The ENIs a flow crosses when its decision came from the cache (the flow left the
+        bounded flow table and came back): its packet traced again, with the session as it is."""
+        from .dataplane.pipeline import Forwarder
+
+        hops: list = []
+        Forwarder(self.network.fabric, self.fastpath.session, recorder=hops).from_port(self.port, h)
+        return self._crossings(hops)
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -168,6 +215,8 @@ class Replayer:
             else:
                 self._count_all_bad(capture)
                 return self.report
+            if writer is not None:
+                writer.begin(capture, ip_offset)
             started = time.perf_counter()
             self._loop(capture, ip_offset, writer, progress)
             self.report.seconds = time.perf_counter() - started
@@ -187,6 +236,8 @@ class Replayer:
         offset = capture.first_record
         shard_index, shard_count = self.shard
         sharded = shard_count > 1
+        timed = self.flow_logs
+        interval = self.flow_log_interval
         # raw addresses+ports -> (stats of the flow, its decision); a hit still checks the rest.
         quick: dict[bytes, FlowStat] = {}
         dropped_keys: dict[tuple, bytes] = {}  # flow -> its quick key, for drops that new state may lift
@@ -217,6 +268,7 @@ class Replayer:
             stat = quick.get(key_bytes)
             if (stat is None or frame[lead_from:lead_to] != lead or frame[proto_at] != stat.proto
                     or frame[frag_at] & 0x3F or frame[frag_at + 1] or not frame[ttl_at]
+                    or (frame[frag_at] & 0x40 and wirelen - ip_offset > stat.mtu)
                     or int.from_bytes(frame[ip_offset:header_end], "big") % 0xFFFF):
                 category, decision, key = self.classify(frame, ip_offset)
                 if category is not None:
@@ -231,21 +283,37 @@ class Replayer:
                         self._fold_small_flows()
                         quick.clear()  # its entries point at stats that were folded away
                     stat = flows[key] = FlowStat(proto=key[2])
-                stat.decision = decision
+                if decision.code == "MTU_EXCEEDED":  # this packet only; the flow's own decision stands
+                    stat = _mtu_stat(flows, key, decision)
+                else:
+                    stat.decision = decision
+                    stat.mtu = decision.path_mtu
+                if self._fresh_crossings is not None:
+                    stat.crossings, self._fresh_crossings = self._fresh_crossings, None
+                elif timed and stat.crossings is None:
+                    stat.crossings = self._trace_crossings(self._last_headers)
                 if fastpath.forgotten:
                     # New state lifted cached drops (a reply after its request): forget them here too.
                     for flow in fastpath.forgotten:
                         quick.pop(dropped_keys.pop(flow[:5], b""), None)
                     fastpath.forgotten.clear()
-                if category is None and key[2] in (TCP, UDP):
+                if category is None and key[2] in (TCP, UDP) and decision.code != "MTU_EXCEEDED":
                     quick[key_bytes] = stat
                     if decision.verdict == "dropped":
                         dropped_keys[key] = key_bytes
             packets += 1
             stat.packets += 1
             stat.bytes += wirelen
+            if timed:  # flow logs: a new aggregation window when the interval is over or the fate changed
+                windows = stat.windows
+                if windows is None or ts_sec >= windows[-1][0] + interval or windows[-1][4] is not stat.crossings:
+                    if windows is None:
+                        windows = stat.windows = []
+                    windows.append([ts_sec, ts_sec, stat.packets - 1, stat.bytes - wirelen, stat.crossings])
+                else:
+                    windows[-1][1] = ts_sec
             if writer is not None and stat.decision.verdict != "dropped":
-                writer.write(ts_sec, ts_frac, apply_rewrite(frame, ip_offset, stat.decision), wirelen)
+                writer.write(ts_sec, ts_frac, frame, wirelen, stat)
             if progress is not None and packets >= next_progress:
                 next_progress += 1 << 20
                 progress(packets, offset, size)
@@ -265,6 +333,25 @@ class Replayer:
         for category, n in bad.items():
             if category not in _FORWARDED_CATEGORIES:
                 report.verdicts[BAD] += n
+        if timed:
+            report.flow_rows.extend(self._flow_rows(list(flows.values()) + self._folded, ip_offset))
+
+    def _flow_rows(self, stats: list[FlowStat], ip_offset: int) -> list:
+        """Flow log records: per flow, per aggregation window, one per ENI crossing. Bytes are IP
+        bytes (the capture's link header taken off), as flow logs count them."""
+        from .record.flowlogs import Record
+
+        rows = []
+        for stat in stats:
+            windows = stat.windows or []
+            for i, (first, last, packets_before, bytes_before, crossings) in enumerate(windows):
+                packets_after, bytes_after = ((windows[i + 1][2], windows[i + 1][3]) if i + 1 < len(windows)
+                                              else (stat.packets, stat.bytes))
+                packets = packets_after - packets_before
+                size = bytes_after - bytes_before - ip_offset * packets
+                for crossing in crossings or ():
+                    rows.append(Record(crossing, packets, size, first, last).row(self.network))
+        return rows
 
     def _fold_small_flows(self) -> None:
         """Keep the flow table bounded: the half with the fewest packets is folded into one
@@ -312,23 +399,99 @@ def _records(capture) -> Iterator[tuple[int, int, bytes]]:
 
 
 def replay(network: Network, path: str | Path, at: str, out: str | Path | None = None, workers: int = 1,
-           progress=None) -> ReplayReport:
-    """Replay a pcap through `network` from `at`; with `out`, write delivered/exited packets as they left."""
+           progress=None, out_capture: str | Path | None = None, flow_logs: str | Path | None = None,
+           flow_log_format: str = "v2", flow_log_interval: int = 600) -> ReplayReport:
+    """Replay a pcap through `network` from `at`; with `out`, write delivered/exited packets as they
+    left (classic pcap); with `out_capture`, the same as pcapng with an interface per egress and a
+    comment per flow; with `flow_logs`, VPC Flow Logs of every ENI the flows crossed, aggregated per
+    flow and `flow_log_interval` seconds of capture time (60 or 600, as AWS allows)."""
+    from .record.flowlogs import FORMATS, write_flow_logs
+
+    if flow_log_format not in FORMATS:
+        raise InputError(f"unknown flow log format {flow_log_format!r} (v2 or v5)", field="--flow-log-format")
+    if flow_log_interval not in (60, 600):
+        raise InputError(f"the aggregation interval is 60 or 600 seconds, got {flow_log_interval}",
+                         field="--flow-log-interval")
+    logging = flow_logs is not None
     if workers <= 1:
-        writer = PcapWriter(out) if out else None
+        writer = _Outputs(out, out_capture)
         try:
-            report = Replayer(network, at).run_pcap(path, writer, progress)
+            report = Replayer(network, at, flow_logs=logging, flow_log_interval=flow_log_interval).run_pcap(
+                path, writer if writer else None, progress)
+            if logging:
+                write_flow_logs(flow_logs, report.flow_rows, flow_log_format)
         except BaseException:
-            if writer:
-                writer.abort()
+            writer.abort()
             raise
-        if writer:
-            writer.close()
+        writer.close()
         return report
-    return _replay_sharded(network, path, at, out, workers)
+    report = _replay_sharded(network, path, at, out, workers, out_capture, logging, flow_log_interval)
+    if logging:
+        try:
+            write_flow_logs(flow_logs, report.flow_rows, flow_log_format)
+        except BaseException:
+            for written in (out, out_capture):  # nothing half-done: the captures go too
+                if written and os.path.exists(written):
+                    os.unlink(written)
+            raise
+    return report
 
 
-def _replay_sharded(network: Network, path, at: str, out, workers: int) -> ReplayReport:
+class _TracingFastPath(FastPath):
+    """A FastPath that records the hops of each flow's first packet (for flow logs)."""
+
+    hops: list | None = None
+
+    def outcome(self, h):
+        from .dataplane.pipeline import Forwarder
+
+        self.hops = []
+        return Forwarder(self.fabric, self.session, recorder=self.hops).from_port(self.port, h)
+
+
+class _Outputs:
+    """Where the packets that left are written: a classic pcap (`out`) and/or pcapng (`capture`)."""
+
+    def __init__(self, out=None, capture=None):
+        from .record.capture import EgressCapture
+
+        self.pcap = PcapWriter(out) if out else None
+        try:
+            self.capture = EgressCapture(capture) if capture else None
+        except BaseException:
+            if self.pcap:
+                self.pcap.abort()
+            raise
+        self.ip_offset = 14
+
+    def __bool__(self) -> bool:
+        return self.pcap is not None or self.capture is not None
+
+    def begin(self, capture, ip_offset: int) -> None:
+        self.ip_offset = ip_offset
+        if self.capture is not None:
+            self.capture.begin(capture.linktype, capture.ticks_per_second)
+
+    def write(self, ts_sec: int, ts_frac: int, frame: bytes, wirelen: int, stat: FlowStat) -> None:
+        out = apply_rewrite(frame, self.ip_offset, stat.decision)
+        if self.pcap is not None:
+            self.pcap.write(ts_sec, ts_frac, out, wirelen)
+        if self.capture is not None:
+            self.capture.write(ts_sec, ts_frac, out, wirelen, stat, self.ip_offset)
+
+    def close(self) -> None:
+        for writer in (self.pcap, self.capture):
+            if writer is not None:
+                writer.close()
+
+    def abort(self) -> None:
+        for writer in (self.pcap, self.capture):
+            if writer is not None:
+                writer.abort()
+
+
+def _replay_sharded(network: Network, path, at: str, out, workers: int, out_capture=None, flow_logs: bool = False,
+                    flow_log_interval: int = 600) -> ReplayReport:
     """Flows are sharded by a hash of their addresses and ports before the workers start: each
     worker forwards its own flows from the same file, with its own session (flows are independent)."""
     import multiprocessing
@@ -339,11 +502,13 @@ def _replay_sharded(network: Network, path, at: str, out, workers: int) -> Repla
     started = time.perf_counter()
     tmpdir = tempfile.mkdtemp(prefix="vpcemu-replay-")
     parts = [os.path.join(tmpdir, f"part{i}.pcap") for i in range(workers)] if out else [None] * workers
+    capture_parts = [os.path.join(tmpdir, f"part{i}.pcapng") for i in range(workers)] if out_capture else [None] * workers
     global _FORKED_NETWORK
     _FORKED_NETWORK = network  # compiled tries do not pickle; forked workers inherit them
     try:
         with context.Pool(workers) as pool:
-            results = pool.starmap(_worker, [(str(path), at, (i, workers), parts[i]) for i in range(workers)])
+            results = pool.starmap(_worker, [(str(path), at, (i, workers), parts[i], capture_parts[i], flow_logs,
+                                              flow_log_interval) for i in range(workers)])
     finally:
         _FORKED_NETWORK = None
     report = ReplayReport(workers=workers)
@@ -351,7 +516,11 @@ def _replay_sharded(network: Network, path, at: str, out, workers: int) -> Repla
         report.merge(part)
     if out:
         _merge_parts(parts, str(out))
-    for part in parts:
+    if out_capture:
+        from .record.capture import merge_captures
+
+        merge_captures(capture_parts, out_capture)
+    for part in parts + capture_parts:
         if part and os.path.exists(part):
             os.unlink(part)
     os.rmdir(tmpdir)
@@ -362,12 +531,19 @@ def _replay_sharded(network: Network, path, at: str, out, workers: int) -> Repla
 _FORKED_NETWORK: Network | None = None
 
 
-def _worker(path, at, shard, out_part):
-    writer = PcapWriter(out_part) if out_part else None
-    report = Replayer(_FORKED_NETWORK, at, shard).run_pcap(path, writer)
-    if writer:
-        writer.close()
+def _worker(path, at, shard, out_part, capture_part=None, flow_logs=False, flow_log_interval=600):
+    writer = _Outputs(out_part, capture_part)
+    report = Replayer(_FORKED_NETWORK, at, shard, flow_logs, flow_log_interval).run_pcap(
+        path, writer if writer else None)
+    writer.close()
+    report.flows = {k: _portable(s) for k, s in report.flows.items()}
     return report
+
+
+def _portable(stat: FlowStat) -> FlowStat:
+    """What a worker sends back: crossings hold compiled ports, which do not pickle (and are done with)."""
+    stat.crossings = stat.windows = None
+    return stat
 
 
 def _merge_parts(parts: list[str], out: str) -> None:

@@ -49,6 +49,9 @@ def mixed_frames(rng: random.Random, count: int) -> list[bytes]:
     frames.append(bytes(Ether() / IP(src=WEB_A, dst="8.8.8.8", frag=100, proto=6) / (b"x" * 40)))
     frames.append(bytes(Ether() / IP(src=WEB_A, dst="8.8.8.8", options=[b"\x01\x01\x01\x00"]) / TCP(dport=80)))
     frames.append(bytes(Ether() / IP(src=WEB_A, dst="8.8.8.8", ttl=0) / TCP(dport=80)))
+    # bigger than the internet gateway's 1500 bytes: dropped with DF (R119), fragmented without
+    frames.append(bytes(Ether() / IP(src=WEB_A, dst="8.8.8.8", flags="DF") / TCP(sport=40001, dport=80) / (b"x" * 3000)))
+    frames.append(bytes(Ether() / IP(src=WEB_A, dst="8.8.8.8") / TCP(sport=40001, dport=80) / (b"x" * 3000)))
     broken = bytearray(frame(WEB_A, "8.8.8.8", "tcp", 1, 80))
     broken[24] ^= 0xFF  # the IPv4 header checksum
     frames.append(bytes(broken))
@@ -73,7 +76,7 @@ def test_replay_and_trace_agree_packet_by_packet(seed):
             assert IP in Ether(out) and Ether(out)[IP].dst == emulator.api.int_to_ip(trace.packet_out.dst)
         seen_codes.add(trace.code)
     assert {"ENI_SG_RULES_MISMATCH", "INTERNET_PRIVATE_DESTINATION", "NO_SUBNET_FOR_DESTINATION",
-            "NO_ENI_FOR_DESTINATION", None} <= seen_codes
+            "NO_ENI_FOR_DESTINATION", "MTU_EXCEEDED", None} <= seen_codes
     assert replayer.report.bad_packets == {"fragment": 2, "ip-options": 1, "ttl-expired": 1, "bad-checksum": 1}
 
 

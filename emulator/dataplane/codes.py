@@ -76,6 +76,7 @@ _CODES = [
          "the load balancer forwards only connections consumers opened; nothing enters the consumer VPC"),
     Code("GWLB_NO_HEALTHY_TARGETS", "R73", "the Gateway Load Balancer has no healthy appliance"),
     Code("UNSUPPORTED_TARGET", "R18", "vpcemu does not forward through this kind of route target yet"),
+    Code("MTU_EXCEEDED", "R119", "too big for a link with DF set; AWS sends ICMP fragmentation needed"),
     Code("TTL_EXCEEDED", "R119", "the packet's TTL ran out on a routing loop through appliances"),
     Code("DNS_RESOLVER_DISABLED", "R133", "the VPC's enableDnsSupport is off"),
 ]

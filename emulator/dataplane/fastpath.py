@@ -33,6 +33,7 @@ class Decision:
     egress: str | None  # delivered_to: an ENI owner, a service name, "internet", …
     rewrite: tuple[int, int, int, int] | None  # final (src, dst, sport, dport) when they changed
     ttl_delta: int = 0
+    path_mtu: int = 9001  # the smallest link MTU on the path: bigger DF packets of the flow are dropped (R119)
 
 
 class FastPath:
@@ -50,24 +51,29 @@ class FastPath:
 
     def decide(self, h: Headers) -> Decision:
         """The decision for a packet with these headers (from the cache when the flow was seen)."""
-        session = self.session
         key = (h.src, h.dst, h.proto, h.sport, h.dport, h.fragment)
         decision = self.cache.get(key)
-        if decision is not None:
-            return decision
+        if decision is None:
+            decision = self._decide_flow(key, h)
+        if h.df and h.length > decision.path_mtu and decision.verdict != "dropped":
+            return self._intern(("dropped", "MTU_EXCEEDED", None, None, 0, decision.path_mtu))
+        return decision
+
+    def _decide_flow(self, key: tuple, h: Headers) -> Decision:
+        """Run the pipeline for the flow. Size does not enter the flow's decision: the packet goes
+        through as if it fitted, and each packet is then held against the path MTU it reports."""
+        session = self.session
         session.consulted = consulted = []
         try:
-            outcome = self.outcome(h)
+            outcome = self.outcome(h.copy(length=0))
         finally:
             session.consulted = None
         out = outcome.headers
         rewrite = None
         if (out.src, out.dst, out.sport, out.dport) != (h.src, h.dst, h.sport, h.dport):
             rewrite = (out.src, out.dst, out.sport, out.dport)
-        fields = (outcome.verdict, outcome.code, outcome.delivered_to, rewrite, out.ttl - h.ttl)
-        decision = self._interned.get(fields)
-        if decision is None:
-            decision = self._interned[fields] = Decision(*fields)
+        decision = self._intern((outcome.verdict, outcome.code, outcome.delivered_to, rewrite, out.ttl - h.ttl,
+                                 getattr(outcome, "path_mtu", 9001)))
         if len(self.cache) >= self.cache_limit:
             self.cache.clear()  # constant memory: a capture with more flows only costs recomputation
             session.watch.clear()
@@ -82,6 +88,21 @@ class FastPath:
         pipeline elsewhere or record the hops (the namespace lab does both); the caching, state
         watching and interning above stay the same."""
         return self.forwarder.from_port(self.port, h)
+
+    def rebind(self, fabric: Fabric, port: Port) -> None:
+        """The topology changed: forward by the new fabric and forget every cached decision."""
+        self.fabric = fabric
+        self.port = port
+        self.forwarder = Forwarder(fabric, self.session)
+        self.cache.clear()
+        self.session.watch.clear()
+        self.forgotten.clear()
+
+    def _intern(self, fields: tuple) -> Decision:
+        decision = self._interned.get(fields)
+        if decision is None:
+            decision = self._interned[fields] = Decision(*fields)
+        return decision
 
     def forget(self, key: tuple) -> None:
         """New state may change the cached drop of this flow: decide it again next time."""

@@ -40,6 +40,7 @@ class Headers:
     icmp_type: int | None = None
     icmp_code: int | None = None
     fragment: bool = False  # a non-first fragment, or a first fragment with more to come
+    df: bool = False  # don't fragment: too big for a link means dropped, and ICMP 3/4 back (R119)
 
     def copy(self, **changes) -> "Headers":
         return replace(self, **changes)
@@ -99,7 +100,7 @@ def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers
     more_fragments = bool(frag & 0x2000)
     frag_offset = frag & 0x1FFF
     h = Headers(struct.unpack("!I", src)[0], struct.unpack("!I", dst)[0], proto, ttl=ttl,
-                length=total, fragment=more_fragments or frag_offset != 0)
+                length=total, fragment=more_fragments or frag_offset != 0, df=bool(frag & 0x4000))
     if frag_offset:
         return h  # no transport header in a later fragment
     l4 = offset + ihl

@@ -18,6 +18,9 @@ from .state import Session
 from ..record.trace import Hop
 
 MAX_STEPS = 64  # a loop through appliances ends here, like Reachability Analyzer's 64-hop limit
+# Link MTUs (R84, R119): inside a VPC jumbo frames; internet gateway and VPN 1500; transit gateways,
+# GWLB and inter-region peering 8500.
+MTU_VPC, MTU_INTERNET, MTU_TRANSIT = 9001, 1500, 8500
 DNS_PORT = 53
 
 
@@ -29,6 +32,7 @@ class Outcome:
     headers: Headers  # as the packet was when it was delivered, exited or dropped
     detail: str = ""
     responder: "Responder | None" = None  # who sends the reply of a delivered or exited packet
+    path_mtu: int = MTU_VPC  # the smallest link MTU the packet crossed
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Walk:
     entered_via: str | None = None  # None (from inside), or the pcx-/tgw-/igw- id it came through
     steps: int = 0
     through_middlebox: bool = False  # R110: SG references stop matching after an appliance
+    path_mtu: int = MTU_VPC
 
 
 class Forwarder:
@@ -73,17 +78,27 @@ class Forwarder:
              detail: str = "") -> Outcome:
         reason = code(code_name)
         self.record(component_id, component_type, "drop", f"{reason.name}: {detail or reason.meaning}", walk)
-        return Outcome(DROPPED, reason.name, None, walk.h, detail or reason.meaning)
+        return Outcome(DROPPED, reason.name, None, walk.h, detail or reason.meaning, path_mtu=walk.path_mtu)
 
     def deliver(self, walk: Walk, to: str, component_type: str, detail: str = "",
                 responder: Responder | None = None) -> Outcome:
         self.record(to, component_type, "deliver", detail, walk)
-        return Outcome(DELIVERED, None, to, walk.h, detail, responder)
+        return Outcome(DELIVERED, None, to, walk.h, detail, responder, walk.path_mtu)
 
     def exit(self, walk: Walk, to: str, component_type: str, detail: str = "",
              responder: Responder | None = None) -> Outcome:
         self.record(to, component_type, "exit", detail, walk)
-        return Outcome(EXITED, None, to, walk.h, detail, responder)
+        return Outcome(EXITED, None, to, walk.h, detail, responder, walk.path_mtu)
+
+    def cross_link(self, walk: Walk, mtu: int, component_id: str, component_type: str) -> Outcome | None:
+        """The packet crosses a link of `mtu` bytes: with DF set and too big, it is dropped and an
+        ICMP fragmentation-needed goes back (R119); without DF it is fragmented and goes on."""
+        walk.path_mtu = min(walk.path_mtu, mtu)
+        if walk.h.length > mtu and walk.h.df:
+            return self.drop(walk, "MTU_EXCEEDED", component_id, component_type,
+                             f"{walk.h.length} bytes with DF set over a {mtu}-byte link: ICMP type 3 code 4 "
+                             f"(fragmentation needed, next-hop MTU {mtu}) goes back to the sender (R119)")
+        return None
 
     # --- entry points -----------------------------------------------------------------------
 
@@ -132,6 +147,9 @@ class Forwarder:
             if port.owner_kind == INTERFACE_ENDPOINT and not self.session.is_tracked(port.id, h.flow()):
                 return self.drop(walk, "INTERFACE_ENDPOINT_ONE_WAY", port.owner_id, "interface-endpoint",
                                  "not the reply of a connection a consumer opened to the endpoint (R47)")
+        too_big = self.cross_link(walk, MTU_VPC, port.id, "network-interface")
+        if too_big:
+            return too_big
         if port.eni.source_dest_check and h.src not in port.addresses:
             return self.drop(walk, "ENI_SOURCE_DEST_CHECK", port.id, "network-interface",
                              f"{port.id} does not own the source address and its source/destination check is on")

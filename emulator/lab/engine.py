@@ -68,7 +68,8 @@ class FlowRecord:
         self.first = time.time()
         self.packets = self.bytes = 0
         # Quick-path entries counting for this record:
-        # [proto, output fd or -1, MAC header, rewrite or None, packets, bytes, record, attachment, key]
+        # [IPv4 bytes 6-9 (flags, fragment offset, TTL, protocol) of the packet that made it,
+        #  output fd or -1, MAC header, rewrite or None, packets, bytes, record, attachment, key]
         self.entries: list[list] = []
 
     def totals(self) -> tuple[int, int]:
@@ -227,8 +228,8 @@ class Engine:
                         counters["read-failed"] += 1
                         break
                     e = quick.get(frame[26:38])
-                    if (e is None or frame[12:15] != lead or frame[23] != e[0] or frame[20] & 0x3F or frame[21]
-                            or not frame[22]):
+                    # The flow's first packet had these flags (no fragment), TTL and protocol.
+                    if e is None or frame[12:15] != lead or frame[20:24] != e[0]:
                         slow(att, frame)
                         continue
                     e[4] += 1
@@ -298,7 +299,7 @@ class Engine:
         rewrite = decision if decision.rewrite is not None or decision.ttl_delta else None
         if h.proto in (TCP, UDP) and not h.fragment and ihl == 20:
             key = frame[26:38]
-            entry = [h.proto, out, header, rewrite, 1, size, record, att, key]
+            entry = [frame[20:24], out, header, rewrite, 1, size, record, att, key]
             old = att.quick.get(key)
             if old is not None:
                 self._fold_entry(old)

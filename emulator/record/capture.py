@@ -58,3 +58,65 @@ def _describe(network, hop: Hop) -> str:
     resource = network.topology.get(hop.id)
     name = getattr(resource, "name", None)
     return f"{hop.type} {hop.id}" + (f" ({name})" if name else "")
+
+
+class EgressCapture:
+    """`replay --out-capture`: pcapng of the packets that left, one interface per place they went
+    (an instance, an endpoint, an AWS service, the internet …), original capture timestamps, and
+    a comment on the first packet of each flow saying what happened to it."""
+
+    def __init__(self, path: str | Path):
+        from .pcapng import LINKTYPE_ETHERNET
+
+        self.writer = PcapngWriter(path)
+        self.linktype, self.ticks, self.tsresol = LINKTYPE_ETHERNET, 1_000_000, 6
+
+    def begin(self, linktype: int, ticks_per_second: int) -> None:
+        self.linktype = linktype
+        self.ticks = ticks_per_second
+        self.tsresol = 9 if ticks_per_second == 1_000_000_000 else 6
+
+    def write(self, ts_sec: int, ts_frac: int, frame: bytes, wirelen: int, stat, ip_offset: int) -> None:
+        decision = stat.decision
+        where = decision.egress or decision.verdict
+        iface = self.writer.interface(where, f"packets {decision.verdict} to {where}", self.linktype, self.tsresol)
+        comment = ""
+        if not stat.noted:
+            stat.noted = True
+            comment = _first_packet_comment(frame, ip_offset, decision)
+        self.writer.packet(iface, ts_sec * self.ticks + ts_frac, frame, wirelen, comment, OUTBOUND)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def abort(self) -> None:
+        self.writer.abort()
+
+
+def _first_packet_comment(frame: bytes, ip_offset: int, decision) -> str:
+    from ..dataplane.packet import parse_ipv4
+    from ..inputs.errors import MalformedPacket
+
+    text = f"first packet of its flow: {decision.verdict}"
+    text += f" {decision.code}" if decision.code else f" to {decision.egress}"
+    try:
+        text += f"; left as {parse_ipv4(frame, ip_offset).describe()}"
+    except MalformedPacket:  # a packet forwarded although damaged: no header to show
+        pass
+    return text
+
+
+def merge_captures(parts: list[str], out: str | Path) -> None:
+    """Interleave replay workers' pcapng parts by timestamp into one file (interfaces by name)."""
+    import heapq
+
+    from .pcapng import read_pcapng
+
+    captures = [read_pcapng(p) for p in parts]
+    with PcapngWriter(out) as writer:
+        streams = []
+        for capture in captures:
+            streams.append([(capture.seconds(p), p, capture.interfaces[p.interface_id]) for p in capture.packets])
+        for _, packet, iface in heapq.merge(*streams, key=lambda item: item[0]):
+            new_id = writer.interface(iface.name, iface.description, iface.linktype, iface.tsresol)
+            writer.packet(new_id, packet.timestamp, packet.data, packet.original_length, packet.comment, packet.flags)

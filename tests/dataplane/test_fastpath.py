@@ -74,3 +74,43 @@ def test_incremental_checksum_equals_full_recomputation():
 def test_apply_rewrite_leaves_unchanged_packets_alone():
     packet = b"\x45" + b"\0" * 39
     assert apply_rewrite(packet, 0, Decision("delivered", None, "x", None)) is packet
+
+
+def test_r119_a_big_df_packet_of_a_cached_flow_is_dropped_like_trace_drops_it():
+    """The flow's decision is cached without its size; each packet is held against the path MTU."""
+    import emulator
+    from tests.conftest import TOPOLOGIES
+
+    net = emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
+    path = FastPath(net.fabric, net.port("web-b"))
+    small = Headers(ip_to_int("10.0.1.10"), ip_to_int("8.8.8.8"), TCP, 1000, 443, length=1400, df=True)
+    big = small.copy(length=4000)
+    assert path.decide(small).verdict == "exited" and path.decide(small).path_mtu == 1500  # the IGW (R119)
+    assert path.decide(big).code == "MTU_EXCEEDED"
+    assert path.decide(big.copy(df=False)).verdict == "exited"  # fragmented, not dropped
+    trace = net.trace(big, "web-b")
+    assert trace.code == "MTU_EXCEEDED" and trace.hops[-1].id == net.topology.find("app-igw").id
+    assert "type 3 code 4" in trace.hops[-1].detail
+
+
+def test_r84_inter_region_peering_carries_8500_bytes_and_jumbo_frames_stay_inside():
+    import emulator
+    from tests.conftest import TOPOLOGIES
+
+    net = emulator.load(TOPOLOGIES / "seed-cross-region.yaml")
+    src, dst = ip_to_int("10.1.1.10"), ip_to_int("10.2.1.100")
+    assert net.trace(Headers(src, dst, TCP, 1, 443, length=8500, df=True), "client-a").verdict == "delivered"
+    assert net.trace(Headers(src, dst, TCP, 1, 443, length=9001, df=True), "client-a").code == "MTU_EXCEEDED"
+
+
+def test_a_topology_change_reaches_cached_decisions():
+    """Cached decisions follow the topology: opening bob's group changes the next packet's fate."""
+    net = network_from_yaml(TWO_HOSTS)
+    path = net.fast_path("alice")
+    packet = Headers(ip_to_int("10.0.1.10"), ip_to_int("10.0.2.10"), TCP, 5000, 9090)
+    assert path.decide(packet).code == "ENI_SG_RULES_MISMATCH"
+    from emulator.model import SecurityGroup, SecurityGroupRule
+
+    net.topology.find("open", SecurityGroup).ingress.append(SecurityGroupRule(6, 9090, 9090, cidr_ipv4="10.0.0.0/16"))
+    net.recompile()
+    assert path.decide(packet).verdict == "delivered"

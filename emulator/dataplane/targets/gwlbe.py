@@ -9,6 +9,7 @@ import zlib
 
 from ...model import GatewayLoadBalancerEndpoint, LoadBalancer, TargetGroup
 from ..packet import UDP, Headers, int_to_ip
+from ..pipeline import MTU_TRANSIT
 
 GENEVE_PORT = 6081
 AWS_GENEVE_CLASS = 0x0108  # R68: GWLB metadata TLVs
@@ -28,6 +29,9 @@ def forward(fw, walk, cvpc, subnet, hop):
     if not fw.enter_subnet(walk, port.subnet, subnet):
         return fw.drop(walk, "SUBNET_ACL_RESTRICTION", port.subnet.nacl.network_acl_id, "network-acl",
                        f"inbound rules of {port.subnet.nacl.network_acl_id} deny it")
+    too_big = fw.cross_link(walk, MTU_TRANSIT, endpoint.vpc_endpoint_id, "gwlb-endpoint")  # R71
+    if too_big:
+        return too_big
     fw.record(endpoint.vpc_endpoint_id, "gwlb-endpoint", "forward", f"to {endpoint.service_name}", walk)
     service = fabric.endpoint_services[endpoint.service_name]
     az = port.subnet.subnet.availability_zone

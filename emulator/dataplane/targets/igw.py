@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..packet import int_to_ip
-from ..pipeline import Responder
+from ..pipeline import MTU_INTERNET, Responder
 
 _NOT_ON_INTERNET = [ipaddress.ip_network(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
@@ -25,6 +25,9 @@ def forward(fw, walk, cvpc, subnet, hop):
     if walk.entered_via and walk.entered_via.startswith("pcx-"):
         return fw.drop(walk, "EDGE_TO_EDGE_INTERNET_GATEWAY", igw.internet_gateway_id, "internet-gateway",
                        f"the packet entered {cvpc.id} through {walk.entered_via}")
+    too_big = fw.cross_link(walk, MTU_INTERNET, igw.internet_gateway_id, "internet-gateway")
+    if too_big:
+        return too_big
     public = fw.fabric.public_of.get((cvpc.id, walk.h.src))
     if public is None:
         port = cvpc.ports.get(walk.h.src)

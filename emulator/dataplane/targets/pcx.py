@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...model import VpcPeeringConnection
 from ..packet import int_to_ip
+from ..pipeline import MTU_TRANSIT, MTU_VPC
 
 # What the peer would have needed for a destination outside its CIDRs: the code that says why not.
 _EDGE_CODES = {"igw": "EDGE_TO_EDGE_INTERNET_GATEWAY", "nat": "EDGE_TO_EDGE_NAT_GATEWAY",
@@ -26,6 +27,10 @@ def forward(fw, walk, cvpc, subnet, hop):
     if walk.entered_via and walk.entered_via.startswith(("pcx-", "tgw-")):
         return fw.drop(walk, "PEERING_NOT_TRANSITIVE", pcx.vpc_peering_connection_id, "vpc-peering-connection",
                        f"the packet entered {cvpc.id} through {walk.entered_via} (R80)")
+    mtu = MTU_TRANSIT if peer.vpc.region != cvpc.vpc.region else MTU_VPC  # R84
+    too_big = fw.cross_link(walk, mtu, pcx.vpc_peering_connection_id, "vpc-peering-connection")
+    if too_big:
+        return too_big
     fw.record(pcx.vpc_peering_connection_id, "vpc-peering-connection", "forward", f"{cvpc.id} -> {peer.id}", walk)
     walk.entered_via = pcx.vpc_peering_connection_id
     if not peer.contains(walk.h.dst):

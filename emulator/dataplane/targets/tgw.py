@@ -12,6 +12,7 @@ import zlib
 
 from ...model import TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment
 from ..compile import TGW_ATTACHMENT
+from ..pipeline import MTU_TRANSIT
 
 
 def forward(fw, walk, cvpc, subnet, hop):
@@ -32,6 +33,9 @@ def forward(fw, walk, cvpc, subnet, hop):
         return fw.drop(walk, "TGW_NO_ATTACHMENT_IN_AZ", attachment.transit_gateway_attachment_id,
                        "transit-gateway-attachment",
                        f"{attachment.transit_gateway_attachment_id} has no subnet in {az} (R98)")
+    too_big = fw.cross_link(walk, MTU_TRANSIT, tgw.transit_gateway_id, "transit-gateway")
+    if too_big:
+        return too_big
     if not fw.nacl_check(walk, attachment_subnet, egress=False):
         return fw.drop(walk, "SUBNET_ACL_RESTRICTION", attachment_subnet.nacl.network_acl_id, "network-acl",
                        f"inbound rules of {attachment_subnet.nacl.network_acl_id} deny it")
