@@ -8,6 +8,8 @@ STAMP   = $(VENV)/.installed
 DEBIAN_PACKAGES = gcc python3-dev python3-venv
 # Tests read captures back with tshark; `vpcemu graph --format png` draws with Graphviz's dot.
 DEBIAN_PACKAGES += tshark graphviz
+# The namespace lab's tests run real programs in its hosts (`vpcemu lab`, tests/lab/).
+DEBIAN_PACKAGES += iproute2 iputils-ping curl bind9-dnsutils
 
 SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml topologies/seed-privatelink.yaml
 

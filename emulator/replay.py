@@ -161,8 +161,10 @@ class Replayer:
 
     # --- the careful path -----------------------------------------------------------------------
 
-    def classify(self, frame: bytes, ip_offset: int) -> tuple[str | None, Decision | None, tuple | None]:
-        """(bad-packet category or None, decision or None, flow key) for any frame."""
+    def classify(self, frame: bytes, ip_offset: int,
+                 snapped: bool = False) -> tuple[str | None, Decision | None, tuple | None]:
+        """(bad-packet category or None, decision or None, flow key) for any frame; `snapped` when
+        the capture cut it to its snap length."""
         if ip_offset:
             if len(frame) < 14:
                 return "truncated-frame", None, None
@@ -171,7 +173,7 @@ class Replayer:
         if len(frame) <= ip_offset or frame[ip_offset] >> 4 != 4:
             return ("truncated-frame" if len(frame) <= ip_offset else "non-ip"), None, None
         try:
-            h = parse_ipv4(frame, ip_offset)
+            h = parse_ipv4(frame, ip_offset, snapped=snapped)
         except MalformedPacket:
             return "truncated-frame", None, None
         ihl = (frame[ip_offset] & 0x0F) * 4
@@ -270,7 +272,7 @@ class Replayer:
                     or frame[frag_at] & 0x3F or frame[frag_at + 1] or not frame[ttl_at]
                     or (frame[frag_at] & 0x40 and wirelen - ip_offset > stat.mtu)
                     or int.from_bytes(frame[ip_offset:header_end], "big") % 0xFFFF):
-                category, decision, key = self.classify(frame, ip_offset)
+                category, decision, key = self.classify(frame, ip_offset, caplen < wirelen)
                 if category is not None:
                     bad[category] += 1
                 if decision is None:
@@ -283,14 +285,15 @@ class Replayer:
                         self._fold_small_flows()
                         quick.clear()  # its entries point at stats that were folded away
                     stat = flows[key] = FlowStat(proto=key[2])
+                flow_stat = stat
                 if decision.code == "MTU_EXCEEDED":  # this packet only; the flow's own decision stands
                     stat = _mtu_stat(flows, key, decision)
                 else:
                     stat.decision = decision
                     stat.mtu = decision.path_mtu
-                if self._fresh_crossings is not None:
-                    stat.crossings, self._fresh_crossings = self._fresh_crossings, None
-                elif timed and stat.crossings is None:
+                if self._fresh_crossings is not None:  # the flow's own path (decided without its size)
+                    flow_stat.crossings, self._fresh_crossings = self._fresh_crossings, None
+                if timed and stat.crossings is None:  # a flow back from the cache, or its too-big packets
                     stat.crossings = self._trace_crossings(self._last_headers)
                 if fastpath.forgotten:
                     # New state lifted cached drops (a reply after its request): forget them here too.
@@ -341,7 +344,8 @@ class Replayer:
         bytes (the capture's link header taken off), as flow logs count them."""
         from .record.flowlogs import Record
 
-        rows = []
+        records: dict[tuple, Record] = {}
+        interval = self.flow_log_interval
         for stat in stats:
             windows = stat.windows or []
             for i, (first, last, packets_before, bytes_before, crossings) in enumerate(windows):
@@ -350,8 +354,17 @@ class Replayer:
                 packets = packets_after - packets_before
                 size = bytes_after - bytes_before - ip_offset * packets
                 for crossing in crossings or ():
-                    rows.append(Record(crossing, packets, size, first, last).row(self.network))
-        return rows
+                    # One record per 5-tuple, ENI and window: a flow's too-big packets (counted apart)
+                    # join the record of its other packets when the ENI saw them alike.
+                    key = (crossing.key, first // interval)
+                    record = records.get(key)
+                    if record is None:
+                        records[key] = Record(crossing, packets, size, first, last)
+                    else:
+                        record.packets += packets
+                        record.bytes += size
+                        record.start, record.end = min(record.start, first), max(record.end, last)
+        return [record.row(self.network) for record in records.values()]
 
     def _fold_small_flows(self) -> None:
         """Keep the flow table bounded: the half with the fewest packets is folded into one

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from . import model as m
 from .api import DEFAULT_DPORT, DEFAULT_SPORT, Network
 from .inputs.errors import InputError
 from .record.trace import Trace
@@ -45,11 +46,22 @@ def run_trace_spec(network: Network, spec: TraceSpec) -> tuple[Trace, list[str]]
     return trace, mismatches(network, trace, spec.expect)
 
 
-def _id(network: Network, ref: str) -> str:
+# The resources a trace's path names (record/trace.py COMPONENT_TYPES), for looking names up.
+PATH_RESOURCES = (m.Instance, m.NetworkInterface, m.InternetGateway, m.NatGateway, m.GatewayEndpoint,
+                  m.InterfaceEndpoint, m.GatewayLoadBalancerEndpoint, m.VpcPeeringConnection, m.TransitGateway,
+                  m.LoadBalancer, m.EndpointService)
+
+
+def component_id(network: Network, ref: str) -> str:
+    """The id of a path component named `ref` (a name or id); other strings (an AWS service
+    name, "internet") are returned as they are."""
     try:
-        return network.topology.find(ref).id
+        return network.topology.find(ref, PATH_RESOURCES).id
     except KeyError:
         return ref
+
+
+
 
 
 def mismatches(network: Network, trace: Trace, expect: dict) -> list[str]:
@@ -57,14 +69,14 @@ def mismatches(network: Network, trace: Trace, expect: dict) -> list[str]:
     for key in ("verdict", "code"):
         if key in expect and getattr(trace, key) != expect[key]:
             problems.append(f"{key} is {getattr(trace, key)}, expected {expect[key]}")
-    if "delivered_to" in expect and trace.delivered_to != _id(network, str(expect["delivered_to"])):
+    if "delivered_to" in expect and trace.delivered_to != component_id(network, str(expect["delivered_to"])):
         problems.append(f"delivered to {trace.delivered_to}, expected {expect['delivered_to']}")
     if "reachable" in expect and trace.reachable != expect["reachable"]:
         problems.append(f"reachable is {trace.reachable}, expected {expect['reachable']}")
     for ref in expect.get("via", []):
-        if not trace.crosses(_id(network, ref)):
+        if not trace.crosses(component_id(network, ref)):
             problems.append(f"does not cross {ref}")
     for ref in expect.get("not_via", []):
-        if trace.crosses(_id(network, ref)):
+        if trace.crosses(component_id(network, ref)):
             problems.append(f"crosses {ref}")
     return problems

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 
 def ids(network, *refs: str) -> list[str]:
-    out = []
-    for ref in refs:
-        try:
-            out.append(network.topology.find(ref).id)
-        except KeyError:
-            out.append(ref)  # an AWS service name, "internet", or an id
-    return out
+    """Path components by name (an AWS service name, "internet" or an id stay as they are)."""
+    from emulator.scenario import component_id
+
+    return [component_id(network, ref) for ref in refs]
 
 
 def assert_path(network, trace, *refs: str) -> None:

@@ -85,8 +85,13 @@ def reply_to(h: Headers) -> Headers:
     return Headers(h.dst, h.src, h.proto, h.dport, h.sport, 64, h.length)
 
 
-def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers:
-    """Headers of the IPv4 packet at `offset`; MalformedPacket says what is wrong."""
+def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet", snapped: bool = False) -> Headers:
+    """Headers of the IPv4 packet at `offset`; MalformedPacket says what is wrong.
+
+    A packet must hold the bytes its total length announces and a whole TCP (20) or UDP (8) header.
+    `snapped` says a capture cut the frame short on purpose (its snap length): then the headers up
+    to the ports are enough.
+    """
     if len(data) - offset < 20:
         raise MalformedPacket(f"truncated IPv4 header ({len(data) - offset} bytes, need 20)", field=what)
     ver_ihl, _tos, total, _ident, frag, ttl, proto, _csum, src, dst = _IPV4.unpack_from(data, offset)
@@ -101,12 +106,20 @@ def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers
     frag_offset = frag & 0x1FFF
     h = Headers(struct.unpack("!I", src)[0], struct.unpack("!I", dst)[0], proto, ttl=ttl,
                 length=total, fragment=more_fragments or frag_offset != 0, df=bool(frag & 0x4000))
-    if frag_offset:
-        return h  # no transport header in a later fragment
-    l4 = offset + ihl
-    end = min(len(data), offset + total)  # bytes past the total length are link padding, not the packet
+    if not frag_offset:
+        _parse_transport(h, data, offset + ihl, min(len(data), offset + total), what, snapped)
+    present = len(data) - offset
+    if total > present and not snapped:
+        raise MalformedPacket(f"truncated packet: IPv4 total length {total}, {present} bytes present", field=what)
+    return h
+
+
+def _parse_transport(h: Headers, data: bytes, l4: int, end: int, what: str, snapped: bool) -> None:
+    """Ports (TCP, UDP) or ICMP type, code and query id; `end` excludes link padding."""
+    proto = h.proto
     if proto in (TCP, UDP):
-        if end - l4 < 4:
+        needed = 4 if snapped else (20 if proto == TCP else 8)
+        if end - l4 < needed:
             raise MalformedPacket(f"truncated {PROTO_NAMES[proto]} header", field=what)
         h.sport, h.dport = _PORTS.unpack_from(data, l4)
     elif proto == ICMP:
@@ -114,7 +127,6 @@ def parse_ipv4(data: bytes, offset: int = 0, *, what: str = "packet") -> Headers
             raise MalformedPacket("truncated icmp header", field=what)
         h.icmp_type, h.icmp_code, _c, ident = _ICMP.unpack_from(data, l4)
         h.sport = ident if h.icmp_type in ICMP_QUERY_REPLY else 0
-    return h
 
 
 def parse_frame(data: bytes, ip_offset: int = 14) -> Headers:

@@ -209,19 +209,27 @@ class Forwarder:
     def route(self, walk: Walk, fib, table_id: str, cvpc: CompiledVpc, subnet: CompiledSubnet | None) -> Outcome:
         from .targets import dispatch
 
+        hop = self.lookup(walk, fib, table_id, "route-table")
+        if isinstance(hop, Outcome):
+            return hop
+        return dispatch(self, walk, cvpc, subnet, hop)
+
+    def lookup(self, walk: Walk, fib, table_id: str, table_type: str) -> NextHop | Outcome:
+        """Look the destination up in a VPC or TGW route table; record the route that matched, or
+        drop: no route (R1), the reserved link-local range (R9), a blackhole without fallback (R17, R94)."""
         hop = fib.lookup(walk.h.dst)
         if hop is None:
-            return self.drop(walk, "NO_ROUTE_TO_DESTINATION", table_id, "route-table",
+            return self.drop(walk, "NO_ROUTE_TO_DESTINATION", table_id, table_type,
                              f"no route in {table_id} covers the destination")
         matched = fib.matched_prefix(walk.h.dst)
         via = "" if matched == hop.destination else f" (entry {matched})"
-        self.record(table_id, "route-table", "route", f"{hop.describe()}{via}", walk)
+        self.record(table_id, table_type, "route", f"{hop.describe()}{via}", walk)
         if hop.kind == "reserved":
-            return self.drop(walk, "RESERVED_LINK_LOCAL_RANGE", table_id, "route-table")
+            return self.drop(walk, "RESERVED_LINK_LOCAL_RANGE", table_id, table_type)
         if hop.blackhole:
-            return self.drop(walk, "BLACKHOLE_ROUTE", table_id, "route-table",
+            return self.drop(walk, "BLACKHOLE_ROUTE", table_id, table_type,
                              f"route {hop.destination} is a blackhole; no fallback to a wider route")
-        return dispatch(self, walk, cvpc, subnet, hop)
+        return hop
 
     def enter_subnet(self, walk: Walk, subnet: CompiledSubnet, came_from: CompiledSubnet | None) -> bool:
         """NACL inbound when the packet crosses into another subnet (R116)."""

@@ -16,7 +16,13 @@ Recognition. A file is recognised by its top-level keys, never by its name (Batf
 same). Each key's value must be a JSON array. Keys that describe nothing vpcemu forwards on
 (`AvailabilityZones`, `DhcpOptions`, `Regions`, `InstanceStatuses`, `PlacementGroups`,
 `ServiceNames`, `Tags`) and keys with an empty array are skipped silently. Any other key with data
-(transit gateways, load balancers, VPN, RDS…) earns one warning for the whole load that names them.
+(VPN, RDS…) earns one warning for the whole load that names them. Transit gateways,
+their attachments, route tables and the collector's TGW wrapper files are read by
+aws_json_transit.py (its docstring says how). Load balancers, target groups, endpoint services,
+their permissions and connections, and the endpoints that use them (GWLB endpoints, interface
+endpoints to endpoint services) are read by aws_json_elb.py, with the collector's ELB wrapper files
+and vpcemu's TargetGroupAttributes and AllowedPrincipals wrappers (its docstring says how). Data
+that AWS never returns (moto's output, say) is reported by the checks in aws_json_checks.py.
 
 State filters (as AWS and Batfish apply them). Instances count only when `running`, peering
 connections only when `active`, NAT gateways and VPC endpoints only when `available`, internet
@@ -25,7 +31,7 @@ with it. A route that points at something filtered out keeps AWS's state if it i
 if AWS says `active`, the route is kept as `blackhole` (the trace then shows BLACKHOLE_ROUTE) and
 a warning says why (R17). A route whose target cannot be followed because the data does not hold
 that kind of resource at all (its describe output was not collected in that folder, or vpcemu
-does not read it from JSON yet, as for transit gateways) is handled the same way, with a warning.
+does not read it from JSON) is handled the same way, with a warning.
 A route whose target is missing from data that was collected is left active: validate.py reports it.
 
 Prefix lists. `PrefixLists` (describe-prefix-lists) gives the AWS-managed service lists with
@@ -57,6 +63,9 @@ from typing import Any, Iterator
 
 from .. import model as m
 from ..services.aws_public import ensure_managed_prefix_lists, managed_prefix_lists
+from .aws_json_checks import DataChecks
+from .aws_json_elb import CONNECTION_KEYS, PROVIDER_KEYS, ElbReading
+from .aws_json_transit import TRANSIT_KEYS, TransitGatewayReading
 from .errors import InputError
 
 IGNORED_KEYS = frozenset({"AvailabilityZones", "DhcpOptions", "Regions", "InstanceStatuses", "PlacementGroups",
@@ -64,8 +73,8 @@ IGNORED_KEYS = frozenset({"AvailabilityZones", "DhcpOptions", "Regions", "Instan
 RESPONSE_KEYS = frozenset({"NextToken", "ResponseMetadata"})  # paging and boto3 metadata, not data
 ENTRIES_KEY, ENTRIES_LIST_ID = "Entries", "PrefixListId"
 READ_KEYS = ("Vpcs", "Subnets", "PrefixLists", "ManagedPrefixLists", ENTRIES_KEY, "SecurityGroups", "NetworkAcls",
-             "InternetGateways", "Reservations", "Instances", "NetworkInterfaces", "NatGateways", "VpcEndpoints",
-             "Addresses", "VpcPeeringConnections", "RouteTables")
+             "InternetGateways", "Reservations", "Instances", "NetworkInterfaces", "NatGateways", *PROVIDER_KEYS,
+             "VpcEndpoints", *CONNECTION_KEYS, "Addresses", "VpcPeeringConnections", *TRANSIT_KEYS, "RouteTables")
 BATFISH_DEFAULT_REGION = "us-west-2"
 UNKNOWN_ACCOUNT = "unknown"
 
@@ -80,8 +89,8 @@ IMPLICIT_NACL_RULE = 32767  # the final `*` deny, implicit in the model (R113)
 # Which describe output holds each kind of route target (to tell "not collected" from "missing").
 TARGET_SOURCES = {"igw": ("InternetGateways",), "nat": ("NatGateways",), "gateway-endpoint": ("VpcEndpoints",),
                   "eni": ("NetworkInterfaces", "Reservations", "Instances"), "instance": ("Reservations", "Instances"),
-                  "pcx": ("VpcPeeringConnections",)}
-NOT_READ_TARGETS = {"tgw": "transit gateways are not read from AWS JSON yet"}
+                  "pcx": ("VpcPeeringConnections",), "tgw": ("TransitGateways",)}
+NOT_READ_TARGETS: dict[str, str] = {}  # target kinds whose describe output is not read (none now)
 _ZONE_REGION = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)")
 GATEWAY_ENDPOINT, INTERFACE_ENDPOINT = "Gateway", "Interface"  # VpcEndpointType values vpcemu models
 
@@ -271,7 +280,7 @@ def _zone_region(zone: str | None) -> str | None:
 # --- building the topology -------------------------------------------------------------------------
 
 
-class AwsJsonLoader:
+class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
     """Builds one Topology from every collection under a directory."""
 
     def __init__(self, path: Path):
@@ -288,13 +297,28 @@ class AwsJsonLoader:
         self.collections = _collections(_configs_root(self.path))
         for collection in self.collections:
             self.place(collection)
-        readers = {"Vpcs": self.read_vpc, "Subnets": self.read_subnet, "PrefixLists": self.read_aws_prefix_list,
-                   "ManagedPrefixLists": self.read_managed_prefix_list, ENTRIES_KEY: self.read_prefix_list_entry,
-                   "SecurityGroups": self.read_security_group, "NetworkAcls": self.read_network_acl,
+        readers = {"Vpcs": self.read_vpc, "Subnets": self.read_subnet, "PrefixLists": self.read_prefix_list_checked,
+                   "ManagedPrefixLists": self.read_managed_prefix_list_checked,
+                   ENTRIES_KEY: self.read_prefix_list_entry_checked,
+                   "SecurityGroups": self.read_security_group, "NetworkAcls": self.read_network_acl_checked,
                    "InternetGateways": self.read_internet_gateway, "Reservations": self.read_reservation,
                    "Instances": self.read_instance, "NetworkInterfaces": self.read_network_interface,
-                   "NatGateways": self.read_nat_gateway, "VpcEndpoints": self.read_endpoint,
+                   "NatGateways": self.read_nat_gateway_checked, "VpcEndpoints": self.read_vpc_endpoint,
+                   "ServiceDetails": self.read_service_detail, "TargetGroups": self.read_target_group,
+                   "LoadBalancerTargetHealth": self.read_target_health, "TargetGroupAttributes": self.read_elb_attributes,
+                   "LoadBalancers": self.read_load_balancer, "LoadBalancerListeners": self.read_listeners,
+                   "LoadBalancerAttributes": self.read_elb_attributes,
+                   "ServiceConfigurations": self.read_service_configuration,
+                   "AllowedPrincipals": self.read_allowed_principals,
+                   "VpcEndpointConnections": self.read_endpoint_connection,
                    "Addresses": self.read_address, "VpcPeeringConnections": self.read_peering,
+                   "TransitGateways": self.read_transit_gateway, "TransitGatewayRouteTables": self.read_tgw_route_table,
+                   "TransitGatewayVpcAttachments": self.read_tgw_vpc_attachment,
+                   "TransitGatewayPeeringAttachments": self.read_tgw_peering_attachment,
+                   "TransitGatewayAttachments": self.read_tgw_attachment,
+                   "TransitGatewayPrefixListReferences": self.read_tgw_prefix_list_reference,
+                   "TransitGatewayPropagations": self.read_tgw_propagations,
+                   "TransitGatewayStaticRoutes": self.read_tgw_static_routes,
                    "RouteTables": self.read_route_table}
         for key in READ_KEYS:
             for record in self.records(key):

@@ -24,6 +24,8 @@ SHORT_SERVICES = {"s3", "dynamodb"}
 INSTANCE_STATES = ("pending", "running", "shutting-down", "terminated", "stopping", "stopped")
 NAT_STATES = ("pending", "failed", "available", "deleting", "deleted")
 ENDPOINT_STATES = ("pendingAcceptance", "pending", "available", "deleting", "deleted", "rejected", "failed", "expired")
+TGW_ATTACHMENT_STATES = ("initiating", "initiatingRequest", "pendingAcceptance", "rollingBack", "pending", "available",
+                         "modifying", "deleting", "deleted", "failed", "rejected", "rejecting", "failing")
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected", "failed", "expired",
                     "provisioning", "deleting")
 TRACE_KEYS = {"title", "from", "src", "to", "proto", "sport", "dport", "expect", "return"}
@@ -115,6 +117,8 @@ class YamlReader(RegionReading):
             raise self.error(where, field, f"invalid IPv4 CIDR {value!r}") from None
         if "/" not in str(value):
             raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (no prefix length)")
+        if not str(value).rsplit("/", 1)[1].isdigit():
+            raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (the prefix length is a number, not a mask)")
         return str(network)  # R19: host bits cleared
 
     def address(self, value: Any, where: str, field: str) -> str:
@@ -129,6 +133,13 @@ class YamlReader(RegionReading):
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             return int(value)
         raise self.error(where, field, f"expected a whole number, got {value!r}")
+
+    def flag(self, spec: dict, key: str, default: bool, where: str) -> bool:
+        """A true/false field: anything else (a quoted "false", 0, yes) is an error, not a guess."""
+        value = spec.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(where, key, f"true or false; got {value!r}")
+        return value
 
     def choice(self, spec: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
         value = str(spec.get(key, default))
@@ -268,7 +279,7 @@ class YamlReader(RegionReading):
         self.check_keys(spec, {"id", "account", "cidr_blocks", "cidr_block", "enable_dns_support",
                                "enable_dns_hostnames", "internet_gateway", "subnets", "route_tables",
                                "security_groups", "network_acls", "instances", "network_interfaces",
-                               "nat_gateways", "endpoints", "elastic_ips", "load_balancers", "target_groups"}, where)
+                               "nat_gateways", "endpoints", "load_balancers", "target_groups"}, where)
         account = str(spec.get("account", self.account))
         blocks = spec.get("cidr_blocks") or ([spec["cidr_block"]] if "cidr_block" in spec else None)
         if not blocks:
@@ -280,8 +291,8 @@ class YamlReader(RegionReading):
         vpc_id = str(spec.get("id") or self.new_id("vpc", region, name))
         self.register("vpc", name, vpc_id, where)
         vpc = m.Vpc(vpc_id, cidrs, region, account, name=name,
-                    enable_dns_support=bool(spec.get("enable_dns_support", True)),
-                    enable_dns_hostnames=bool(spec.get("enable_dns_hostnames", False)))
+                    enable_dns_support=self.flag(spec, "enable_dns_support", True, where),
+                    enable_dns_hostnames=self.flag(spec, "enable_dns_hostnames", False, where))
         self.topology.add(vpc)
         ctx = VpcContext(self, vpc, name, where)
         ctx.read(spec)
@@ -295,9 +306,9 @@ class YamlReader(RegionReading):
         tgw_id = str(spec.get("id") or self.new_id("tgw", region, name))
         self.register("transit gateway", name, tgw_id, where)
         tgw = m.TransitGateway(tgw_id, region, str(spec.get("account", self.account)),
-                               bool(spec.get("default_route_table_association", True)),
-                               bool(spec.get("default_route_table_propagation", True)),
-                               security_group_referencing_support=bool(spec.get("security_group_referencing_support", False)),
+                               self.flag(spec, "default_route_table_association", True, where),
+                               self.flag(spec, "default_route_table_propagation", True, where),
+                               security_group_referencing_support=self.flag(spec, "security_group_referencing_support", False, where),
                                name=name)
         self.topology.add(tgw)
         for att_name, att in self.mapping(spec.get("attachments"), where, "attachments").items():
@@ -309,7 +320,7 @@ class YamlReader(RegionReading):
             self.check_keys(table_spec, {"id", "default", "associations", "propagations", "routes"}, twhere)
             table_id = str(table_spec.get("id") or self.new_id("tgw-rtb", region, name, str(table_name)))
             self.register("transit gateway route table", f"{name}/{table_name}", table_id, twhere)
-            is_default = bool(table_spec.get("default", False))
+            is_default = self.flag(table_spec, "default", False, twhere)
             table = m.TransitGatewayRouteTable(table_id, tgw_id, region, tgw.owner_id, name=str(table_name),
                                                default_association_route_table=is_default,
                                                default_propagation_route_table=is_default)
@@ -342,8 +353,8 @@ class YamlReader(RegionReading):
         self.register("transit gateway attachment", name, attachment_id, where)
         self.topology.add(m.TransitGatewayVpcAttachment(
             attachment_id, tgw.transit_gateway_id, vpc_id, subnet_ids, tgw.region,
-            self.topology.get(vpc_id, m.Vpc).owner_id, bool(spec.get("appliance_mode", False)),
-            bool(spec.get("security_group_referencing_support", True)), name=name))
+            self.topology.get(vpc_id, m.Vpc).owner_id, self.flag(spec, "appliance_mode", False, where),
+            self.flag(spec, "security_group_referencing_support", True, where), name=name))
 
     def read_tgw_peering(self, name: str, spec: dict) -> None:
         where = f"transit_gateway_peerings.{name}"
@@ -356,7 +367,8 @@ class YamlReader(RegionReading):
         attachment_id = str(spec.get("id") or self.new_id("tgw-attach", name))
         self.register("transit gateway attachment", name, attachment_id, where)
         self.topology.add(m.TransitGatewayPeeringAttachment(attachment_id, requester, accepter, tgw.region,
-                                                            tgw.owner_id, str(spec.get("state", "available")),
+                                                            tgw.owner_id,
+                                                            self.choice(spec, "state", TGW_ATTACHMENT_STATES, "available", where),
                                                             name=name))
 
     def resolve_transit_gateway_tables(self) -> None:
@@ -714,7 +726,7 @@ class VpcContext(VpcReading):
         r.check_keys(spec, {"id", "default", "inbound", "outbound"}, where)
         acl_id = str(spec.get("id") or self.new_id("acl", name))
         self.register("network ACL", name, acl_id, where)
-        acl = m.NetworkAcl(acl_id, self.vpc.vpc_id, is_default=bool(spec.get("default", False)), name=name,
+        acl = m.NetworkAcl(acl_id, self.vpc.vpc_id, is_default=r.flag(spec, "default", False, where), name=name,
                            **self.common())
         for direction, egress in (("inbound", False), ("outbound", True)):
             numbers = set()
@@ -757,7 +769,7 @@ class VpcContext(VpcReading):
         r.check_keys(spec, {"id", "main", "routes", "edge_associations"}, where)
         table_id = str(spec.get("id") or self.new_id("rtb", name))
         self.register("route table", name, table_id, where)
-        table = m.RouteTable(table_id, self.vpc.vpc_id, main=bool(spec.get("main", False)), name=name,
+        table = m.RouteTable(table_id, self.vpc.vpc_id, main=r.flag(spec, "main", False, where), name=name,
                              **self.common())
         if table.main and r.topology.main_route_table(self.vpc.vpc_id) is not None:
             raise r.error(where, "main", "a VPC has exactly one main route table (R4)")
@@ -805,7 +817,7 @@ class VpcContext(VpcReading):
         public = spec.get("public_ip") or spec.get("elastic_ip")
         eni = m.NetworkInterface(eni_id, subnet.subnet_id, self.vpc.vpc_id, addresses, groups=groups,
                                  association_public_ip=r.address(public, where, "public_ip") if public else None,
-                                 source_dest_check=bool(spec.get("source_dest_check", True)),
+                                 source_dest_check=r.flag(spec, "source_dest_check", True, where),
                                  attachment_instance_id=instance_id, description=str(spec.get("description", "")),
                                  name=name, **self.common())
         r.topology.add(eni)
@@ -857,7 +869,8 @@ class VpcContext(VpcReading):
         r = self.r
         where = f"{self.where}.endpoints.{name}"
         r.check_keys(spec, {"id", "type", "service", "route_tables", "subnets", "subnet", "security_groups",
-                            "private_dns", "state", "private_ips", "private_ip", "network_interface_ids", "principal"},
+                            "private_dns", "state", "private_ips", "private_ip", "network_interface_ids", "principal",
+                            "network_interface_id"},
                      where)
         kind = str(spec.get("type", "")).lower()
         service = self.service_name(spec.get("service"), where)
@@ -904,7 +917,7 @@ class VpcContext(VpcReading):
                 enis.append(eni_id)
             endpoint = m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
                                            subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
-                                           groups=groups, private_dns_enabled=bool(spec.get("private_dns", True)),
+                                           groups=groups, private_dns_enabled=r.flag(spec, "private_dns", True, where),
                                            state=state, requester=self.principal(spec), name=name, **self.common())
             r.topology.add(endpoint)
             if aws_service_region(service) is None:

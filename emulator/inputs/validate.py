@@ -155,8 +155,20 @@ def _check_route_tables(topology):
                             f"makes AWS show the route as blackhole, R17)")
 
 
+_PEERING_LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")  # R77: these block a second
+
+
 def _check_peerings(topology):
+    pairs: dict[frozenset, m.VpcPeeringConnection] = {}
     for pcx in topology.all(m.VpcPeeringConnection):
+        pair = frozenset((pcx.requester_vpc_id, pcx.accepter_vpc_id))
+        other = pairs.get(pair)
+        if other is not None and pcx.status in _PEERING_LIVE:
+            raise _fail(topology, pcx, "AccepterVpcInfo",
+                        f"{pcx.requester_vpc_id} and {pcx.accepter_vpc_id} are already peered by {other.label}: "
+                        f"two VPCs have at most one peering connection (R77)")
+        if pcx.status in _PEERING_LIVE:
+            pairs[pair] = pcx
         a = topology.get(pcx.requester_vpc_id, m.Vpc)
         b = topology.get(pcx.accepter_vpc_id, m.Vpc)
         for field, vpc, vpc_id in (("RequesterVpcInfo", a, pcx.requester_vpc_id),

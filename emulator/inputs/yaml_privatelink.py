@@ -56,7 +56,7 @@ class VpcReading:
                                     f"targetgroup/{name}/{self.new_id('tg', name)[3:19]}")
         self.register("target group", name, arn, where)
         group = m.TargetGroup(arn, name, protocol, port, target_type, self.vpc.vpc_id,
-                              proxy_protocol_v2=bool(spec.get("proxy_protocol_v2", False)), flow_hash=flow_hash,
+                              proxy_protocol_v2=r.flag(spec, "proxy_protocol_v2", False, where), flow_hash=flow_hash,
                               name=name, **self.common())
         for i, target in enumerate(r.sequence(spec.get("targets"), where, "targets")):
             twhere = f"{where}.targets[{i}]"
@@ -76,7 +76,8 @@ class VpcReading:
     def read_load_balancer(self, name: str, spec: dict) -> None:
         r = self.r
         where = f"{self.where}.load_balancers.{name}"
-        r.check_keys(spec, {"arn", "type", "subnets", "private_ips", "listeners", "target_group", "state"}, where)
+        r.check_keys(spec, {"arn", "type", "subnets", "private_ips", "network_interface_ids", "listeners",
+                            "target_group", "state"}, where)
         kind = r.choice(spec, "type", ("network", "gateway"), "network", where)
         subnets = [self.subnet(s, where, "subnets") for s in r.sequence(spec.get("subnets"), where, "subnets")]
         if not subnets:
@@ -89,10 +90,11 @@ class VpcReading:
                                     f"loadbalancer/{short}/{name}/{self.new_id('lb', name)[3:19]}")
         self.register("load balancer", name, arn, where)
         wanted = r.mapping(spec.get("private_ips"), where, "private_ips")
+        eni_ids = r.mapping(spec.get("network_interface_ids"), where, "network_interface_ids")  # kept by import
         enis = []
         for s in subnets:
             address = self.allocate(s, wanted.get(s.name), where, "private_ips")
-            eni_id = self.new_id("eni", f"{name}-{s.name}")
+            eni_id = str(eni_ids.get(s.name) or self.new_id("eni", f"{name}-{s.name}"))
             interface_type = "network_load_balancer" if kind == "network" else "gateway_load_balancer"
             r.topology.add(m.NetworkInterface(eni_id, s.subnet_id, self.vpc.vpc_id, [address],
                                               interface_type=interface_type, requester_managed=True,
@@ -136,7 +138,7 @@ class VpcReading:
         where = f"{self.where}.endpoints.{name}"
         subnet = self.subnet(spec.get("subnet"), where, "subnet")
         address = self.allocate(subnet, spec.get("private_ip"), where, "private_ip")
-        eni_id = self.new_id("eni", f"{name}-gwlbe")
+        eni_id = str(spec.get("network_interface_id") or self.new_id("eni", f"{name}-gwlbe"))
         r.topology.add(m.NetworkInterface(eni_id, subnet.subnet_id, self.vpc.vpc_id, [address], groups=[],
                                           interface_type="gateway_load_balancer_endpoint", requester_managed=True,
                                           source_dest_check=False, description=f"VPC Endpoint Interface {endpoint_id}",
@@ -180,7 +182,7 @@ class RegionReading:
                 raise self.error(where, "allowed_principals",
                                  f"{p!r}: an account root, user or role ARN (arn:aws:iam::123456789012:root), or * (R58)")
         service = m.EndpointService(service_id, f"com.amazonaws.vpce.{region}.{service_id}", service_type, arns, region,
-                                    balancers[0].owner_id, bool(spec.get("acceptance_required", True)), principals,
+                                    balancers[0].owner_id, self.flag(spec, "acceptance_required", True, where), principals,
                                     str(private_dns) if private_dns else None, name=name)
         self.register("endpoint service", name, service_id, where)
         self.names[("endpoint service", service.service_name)] = service_id

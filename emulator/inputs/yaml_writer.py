@@ -10,8 +10,9 @@ meaning for the reader).
 What the format cannot carry is reported as a warning (appended to `topology.warnings`, and
 repeated at the top of the file) and never dropped silently: Elastic IPs on secondary addresses,
 propagated routes (written as static), edge associations of virtual private gateways, detached
-internet gateways, transit gateways, and descriptive fields (interface types, Elastic IP
-allocation ids, owners that differ from their VPC's…).
+internet gateways, and descriptive fields (interface types, Elastic IP
+allocation ids, owners that differ from their VPC's…). PrivateLink (load balancers, target groups,
+endpoint services, GWLB endpoints) is written by yaml_writer_privatelink.py.
 
 The file is written atomically: the YAML goes to a temporary file next to the target, is read
 back with the YAML reader and checked, and only then renamed over the target. Any failure leaves
@@ -78,7 +79,8 @@ class YamlWriter:
         self.assign_keys(list(t.all(m.VpcPeeringConnection)))
         for kind in (m.Subnet, m.RouteTable, m.NetworkAcl, m.NatGateway, m.InternetGateway, m.NetworkInterface):
             self.assign_keys(list(t.all(kind)), scope_of=lambda r: r.vpc_id)
-        self.assign_keys(list(t.all(m.GatewayEndpoint)) + list(t.all(m.InterfaceEndpoint)), scope_of=lambda r: r.vpc_id)
+        self.assign_keys(list(t.all(m.GatewayEndpoint)) + list(t.all(m.InterfaceEndpoint))
+                         + list(t.all(m.GatewayLoadBalancerEndpoint)), scope_of=lambda r: r.vpc_id)
         self.assign_keys(list(t.all(m.SecurityGroup)), scope_of=lambda g: g.vpc_id, name_of=lambda g: g.group_name)
 
         regions: dict[str, dict] = {}
@@ -94,6 +96,12 @@ class YamlWriter:
                     for p in t.all(m.VpcPeeringConnection)}
         if peerings:
             doc["peering_connections"] = peerings
+        from .yaml_writer_transit import write_transit_gateways  # transit gateways and their peerings (issue 3)
+
+        write_transit_gateways(self, regions, doc)
+        from .yaml_writer_privatelink import write_privatelink  # load balancers, endpoint services (issue 4)
+
+        write_privatelink(self, regions)
         self.report_unwritable()
         return doc
 
@@ -105,6 +113,11 @@ class YamlWriter:
         for pl in self.t.all(m.PrefixList):
             if pl.aws_managed:
                 if sorted(shipped.get((pl.prefix_list_id, pl.prefix_list_name), [])) == sorted(pl.cidrs):
+                    continue
+                twin = out.get(pl.region, {}).get(pl.prefix_list_name)
+                if twin is not None:  # AWS gives a managed list one id per region; moto one per account
+                    self.warnings.append(f"{pl.label}: the format holds one AWS-managed list named "
+                                         f"{pl.prefix_list_name} per region; {twin['id']} is written, not this one")
                     continue
                 out.setdefault(pl.region, {})[pl.prefix_list_name] = {"aws_managed": True, "id": pl.prefix_list_id,
                                                                       "entries": list(pl.cidrs)}
@@ -251,6 +264,8 @@ class YamlWriter:
         owned = {e for i in self.t.all(m.Instance) for e in i.network_interface_ids}
         owned |= {n.network_interface_id for n in self.t.all(m.NatGateway)}
         owned |= {e for p in self.t.all(m.InterfaceEndpoint) for e in p.network_interface_ids}
+        owned |= {e for b in self.t.all(m.LoadBalancer) for e in b.network_interface_ids}  # written with their owners
+        owned |= {g.network_interface_id for g in self.t.all(m.GatewayLoadBalancerEndpoint)}
         return owned
 
     def bare_interfaces(self, vpc_id: str) -> list[m.NetworkInterface]:
@@ -338,11 +353,6 @@ class YamlWriter:
                                      f"internet gateway will not map it (R120)")
             else:
                 self.not_carried["Elastic IP allocation ids (regenerated)"] += 1
-        tgw_kinds = (m.TransitGateway, m.TransitGatewayVpcAttachment, m.TransitGatewayPeeringAttachment,
-                     m.TransitGatewayRouteTable)
-        tgws = [r.id for r in t.resources.values() if isinstance(r, tgw_kinds)]
-        if tgws:
-            self.warnings.append(f"transit gateways are not written yet: {', '.join(sorted(tgws))}")
         if self.not_carried:
             what = ", ".join(f"{n} {k}" for k, n in sorted(self.not_carried.items()))
             self.warnings.append(f"descriptive data the format does not carry (forwarding is unaffected): {what}")

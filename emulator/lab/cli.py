@@ -14,9 +14,10 @@ from pathlib import Path
 
 from ..inputs.errors import InputError
 from . import hostnet, names
-from .state import DAEMON_LOG, DAEMON_MODULE, daemons_of, is_daemon, read_state, request, state_labs
+from .state import DAEMON_LOG, DAEMON_MODULE, FABRIC_LOG, daemons_of, is_daemon, read_state, request, state_labs
 
 UP_TIMEOUT = 120.0
+NAME_HELP = f"the lab (default: {names.DEFAULT_NAME} if it is up, else the only lab that is up)"
 DOWN_TIMEOUT = 20.0
 
 
@@ -27,16 +28,17 @@ def add_parser(verbs) -> None:
     up.add_argument("topology")
     up.add_argument("--name", default=names.DEFAULT_NAME,
                     help=f"1-8 lowercase letters or digits (default {names.DEFAULT_NAME}); two labs need two names")
+    up.add_argument("--cpu", type=int, help="run the emulator on this CPU only (the lab's hosts run anywhere)")
     status = sub.add_parser("status", help="the lab's hosts, and what crossed the fabric: verdicts, drops and why")
-    status.add_argument("--name")
+    status.add_argument("--name", help=NAME_HELP)
     status.add_argument("--flows", type=int, default=20, help="how many recent flows and drops to list")
     status.add_argument("--json", action="store_true", help="one JSON object on stdout")
     run = sub.add_parser("exec", help="run a command on a lab host: vpcemu lab exec web-a -- ping -c 3 10.0.10.10")
-    run.add_argument("--name")
+    run.add_argument("--name", help=NAME_HELP)
     run.add_argument("host", help="a host name, instance id, ENI id, or address")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARG…]")
     down = sub.add_parser("down", help="stop the lab and remove everything it made")
-    down.add_argument("--name")
+    down.add_argument("--name", help=NAME_HELP)
     clean = sub.add_parser("clean", help="remove whatever a crashed lab left behind (found by its name prefix)")
     clean.add_argument("--name")
     clean.add_argument("--all", action="store_true", help="every lab's leftovers")
@@ -46,7 +48,12 @@ def run(args) -> int:
     if os.geteuid() != 0:
         raise InputError("vpcemu lab needs root (it creates network namespaces and TAP devices): run it with sudo")
     hostnet.pyroute2()
-    return {"up": cmd_up, "status": cmd_status, "exec": cmd_exec, "down": cmd_down, "clean": cmd_clean}[args.lab_verb](args)
+    verb = {"up": cmd_up, "status": cmd_status, "exec": cmd_exec, "down": cmd_down, "clean": cmd_clean}[args.lab_verb]
+    try:
+        return verb(args)
+    except BrokenPipeError:  # `vpcemu lab status | head`: the reader left, which is no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 # --- which lab ------------------------------------------------------------------------------------
@@ -69,10 +76,13 @@ def known_labs() -> list[str]:
 
 
 def pick(name: str | None) -> str:
-    """The lab a verb is about: --name, else the only one that is up."""
+    """The lab a verb is about: --name, else the default-named one (what `lab up` starts without
+    --name), else the only one that is up."""
     if name is not None:
         return names.check_name(name)
     up = state_labs()
+    if names.DEFAULT_NAME in up:
+        return names.DEFAULT_NAME
     if len(up) == 1:
         return up[0]
     if not up:
@@ -96,6 +106,10 @@ def cmd_up(args) -> int:
     from ..api import load
 
     lab = names.check_name(args.name)
+    allowed = sorted(os.sched_getaffinity(0))
+    if args.cpu is not None and args.cpu not in allowed:
+        raise InputError(f"no CPU {args.cpu} to run on (this process may use {', '.join(map(str, allowed))})",
+                         field="--cpu")
     topology = Path(args.topology).resolve()
     network = load(args.topology)  # a bad topology: one line, nothing made
     for warning in network.topology.warnings:
@@ -109,7 +123,11 @@ def cmd_up(args) -> int:
         raise InputError(f"lab {lab} left {_describe_leftovers(left)} behind: `vpcemu lab clean --name {lab}` "
                          "removes them")
     directory = names.state_dir(lab)
-    directory.mkdir(parents=True)
+    names.STATE_ROOT.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir()
+    except FileExistsError:
+        raise InputError(f"lab {lab} is being started by another command right now") from None
     read_end, write_end = os.pipe()
     proc = None
     try:
@@ -118,7 +136,8 @@ def cmd_up(args) -> int:
             source = str(Path(__file__).resolve().parent.parent.parent)
             env["PYTHONPATH"] = source + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
             proc = subprocess.Popen([sys.executable, "-m", DAEMON_MODULE, "--name", lab, "--topology", str(topology),
-                                     "--ready-fd", str(write_end)], pass_fds=(write_end,), stdin=subprocess.DEVNULL,
+                                     "--ready-fd", str(write_end)] + (["--cpu", str(args.cpu)] if args.cpu is not None else []),
+                                    pass_fds=(write_end,), stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=log, start_new_session=True, env=env, cwd="/")
         os.close(write_end)
         write_end = -1
@@ -213,8 +232,9 @@ def render_hosts(lab: str, state: dict, header: str) -> str:
 
 
 def render_status(lab: str, data: dict) -> str:
-    header = (f"lab {lab}: emulator pid {data['pid']}, up {_duration(data['uptime'])}, "
-              f"topology {data['topology']}")
+    header = (f"lab {lab}: emulator pid {data['pid']}"
+              + (f" on CPU {data['cpu']}" if data.get("cpu") is not None else "")
+              + f", up {_duration(data['uptime'])}, topology {data['topology']}")
     lines = [render_hosts(lab, data, header), ""]
     verdicts = data["verdicts"]
     lines.append(f"fabric: {data['packets']:,} packets, {data['bytes']:,} bytes: "
@@ -231,13 +251,21 @@ def render_status(lab: str, data: dict) -> str:
         lines.append(f"      {row['code']} at {row['where']}: {row['why']}")
     lines.append("")
     lines.append(f"flows (latest first, {data['flows_kept']} of at most {data['flow_limit']} kept):")
+    owners: dict[str, set] = {}
+    for host in data.get("hosts", []):
+        owners.setdefault(host["owner"], set()).add(host["name"])
     for row in data["flows"]:
-        fate = f"{row['verdict']} {row['code']}" if row["code"] else f"{row['verdict']} -> {row['egress']}"
+        egress = row["egress"]
+        if egress in owners and len(owners[egress]) == 1:
+            egress = f"{next(iter(owners[egress]))} ({egress})"
+        fate = f"{row['verdict']} {row['code']}" if row["code"] else f"{row['verdict']} -> {egress}"
         lines.append(f"  {row['ingress']}: {row['flow']}  {row['packets']:,} pkts  {fate}")
         if row["path"]:
             lines.append(f"      via {' > '.join(row['path'])}")
         if row["note"]:
             lines.append(f"      ({row['note']})")
+    lines.append("")
+    lines.append(f"every flow decision, one JSON line each: {data['state_dir']}/{FABRIC_LOG}")
     return "\n".join(lines)
 
 

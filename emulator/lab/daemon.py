@@ -47,8 +47,9 @@ def _terminate(signum, frame):
 class Lab:
     """Everything one lab made on the host, so that it can be removed, also half-way through."""
 
-    def __init__(self, name: str, hosts: list[Host], engine: Engine):
+    def __init__(self, name: str, hosts: list[Host], engine: Engine, cpu: int | None = None):
         self.name = name
+        self.cpu = cpu
         self.hosts = hosts
         self.engine = engine
         self.namespaces: list[str] = []
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", required=True)
     parser.add_argument("--topology", required=True)
     parser.add_argument("--ready-fd", type=int, required=True)
+    parser.add_argument("--cpu", type=int, help="forward on this CPU only")
     args = parser.parse_args(argv)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _terminate)
@@ -214,15 +216,18 @@ def main(argv: list[str] | None = None) -> int:
         network = load(args.topology)
         hosts = plan(network)
         engine = Engine(network, directory / FABRIC_LOG)
-        lab = Lab(args.name, hosts, engine)
+        lab = Lab(args.name, hosts, engine, args.cpu)
         lab.build()
+        if args.cpu is not None:  # after the stand-ins started: they are hosts, not the emulator
+            os.sched_setaffinity(0, {args.cpu})
         state = {"name": args.name, "pid": os.getpid(), "topology": args.topology, "started": time.time(),
                  "hosts": [dict(h.as_dict(), namespace=names.netns_name(args.name, h.name)) for h in hosts],
-                 "state_dir": str(directory)}
+                 "state_dir": str(directory), "cpu": args.cpu}
         control = Control(lab, state, directory / CONTROL)
         write_state(args.name, state)
     except BaseException as error:  # noqa: BLE001 — roll back whatever it was, then say what failed
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         if control is not None:
             control.close()
         if lab is not None:
@@ -231,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vpcemu lab: setup failed: {message}", file=sys.stderr, flush=True)
         _say(ready, {"error": message})
         return 2
-    _say(ready, {"ok": True, "pid": os.getpid()})
     try:
+        _say(ready, {"ok": True, "pid": os.getpid()})
         lab.engine.run()
     except _Terminated as why:
         print(f"vpcemu lab: {why}: stopping", file=sys.stderr, flush=True)

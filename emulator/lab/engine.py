@@ -31,7 +31,9 @@ from ..dataplane.pipeline import Forwarder
 from ..dataplane.state import Session
 from ..inputs.errors import MalformedPacket
 from ..record.trace import Trace
-from .plan import EDGE_MAC, INTERNET_HOST, SERVICE_HOST, mac_for, router_mac
+from ..services.resolver import answer_packet
+from . import frames
+from .plan import EDGE_MAC, INTERNET_HOST, mac_for, router_mac
 
 READ_SIZE = 9216  # an MTU-9001 frame and its Ethernet header (TAP devices hand over whole frames)
 BURST = 64  # frames read from one device before the others get a turn
@@ -41,6 +43,7 @@ PATH_CACHE_LIMIT = 1 << 18  # cached decisions per ingress before every cache st
 RESPONDER_LIMIT = 1 << 16
 LOG_LIMIT = 4 << 20  # bytes of fabric.log before it is rotated to fabric.log.1
 
+RESOLVER = "AmazonProvidedDNS"
 ETH_ARP, ETH_IPV4 = b"\x08\x06", b"\x08\x00"
 _ARP_REQUEST = b"\x00\x01\x08\x00\x06\x04\x00\x01"
 _ARP_REPLY = b"\x00\x01\x08\x00\x06\x04\x00\x02"
@@ -69,7 +72,8 @@ class FlowRecord:
         self.packets = self.bytes = 0
         # Quick-path entries counting for this record:
         # [IPv4 bytes 6-9 (flags, fragment offset, TTL, protocol) of the packet that made it,
-        #  output fd or -1, MAC header, rewrite or None, packets, bytes, record, attachment, key]
+        #  output fd or -1, MAC header, rewrite or None, packets, bytes, record, attachment, key,
+        #  the largest frame the path takes]
         self.entries: list[list] = []
 
     def totals(self) -> tuple[int, int]:
@@ -87,7 +91,7 @@ class Attachment:
     """One TAP device: the lab host interface behind it and, for an ENI, its Port and FastPath."""
 
     __slots__ = ("index", "fd", "devname", "namespace", "host", "iface", "mac", "router_mac", "port", "path",
-                 "quick", "own")
+                 "quick", "own", "router_address")
 
     def __init__(self, index, fd, devname, namespace, host, iface, port):
         self.index = index
@@ -100,6 +104,8 @@ class Attachment:
         self.port = port
         self.router_mac = _mac(router_mac(port.subnet.id) if port is not None else EDGE_MAC)
         self.own = frozenset(ip_to_int(a) for a in iface.addresses)
+        # the subnet router (base + 1, R132): the source of what the fabric itself sends a host
+        self.router_address = ((port.subnet.network[0] + 1).to_bytes(4, "big") if port is not None else b"")
         self.quick: dict[bytes, list] = {}
         self.path: _LabPath | None = None
 
@@ -199,8 +205,9 @@ class Engine:
 
     # --- the loop -------------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Forward until `stopping` is set (by a control request) or a signal handler raises."""
+    def run(self, timeout: float = 1.0, once: bool = False) -> None:
+        """Forward until `stopping` is set (by a control request) or a signal handler raises;
+        with `once`, for one round of whatever is ready within `timeout` seconds."""
         poll = self.epoll.poll
         by_fd = self.by_fd
         handlers = self.handlers
@@ -211,7 +218,7 @@ class Engine:
         lead = _LEAD
         burst = range(BURST)
         while not self.stopping:
-            for fd, _ in poll(1.0):
+            for fd, _ in poll(timeout):
                 att = by_fd.get(fd)
                 if att is None:
                     handler = handlers.get(fd)
@@ -228,12 +235,14 @@ class Engine:
                         counters["read-failed"] += 1
                         break
                     e = quick.get(frame[26:38])
-                    # The flow's first packet had these flags (no fragment), TTL and protocol.
-                    if e is None or frame[12:15] != lead or frame[20:24] != e[0]:
+                    size = len(frame)
+                    # The flow's first packet had these flags (no fragment), TTL and protocol; a
+                    # packet bigger than the path MTU is held against it on the careful path.
+                    if e is None or frame[12:15] != lead or frame[20:24] != e[0] or size > e[9]:
                         slow(att, frame)
                         continue
                     e[4] += 1
-                    e[5] += len(frame)
+                    e[5] += size
                     out = e[1]
                     if out >= 0:
                         try:
@@ -243,6 +252,8 @@ class Engine:
                                 write(out, e[2] + rewrite(frame, 14, e[3])[12:])
                         except OSError:
                             counters["write-failed"] += 1
+            if once:
+                return
 
     # --- the careful path ------------------------------------------------------------------------
 
@@ -284,10 +295,18 @@ class Engine:
         if len(path.cache) >= PATH_CACHE_LIMIT:
             self.reset_caches()
         decision = path.decide(h)
+        if decision.code == "MTU_EXCEEDED":  # this packet only: the flow's decision stands
+            self.too_big(att, frame, h, decision)
+            return
         flow = (h.src, h.dst, h.proto, h.sport, h.dport)
         record = self.flows.get((att.index, flow))
         if record is None:  # decided from the cache after its record was folded away
             record = self.new_record(att, h, decision)
+        if decision.verdict == DELIVERED and decision.egress == RESOLVER:
+            record.packets += 1
+            record.bytes += size
+            self.answer_dns(att, frame, h, ihl, record)
+            return
         dst = decision.rewrite[1] if decision.rewrite else h.dst
         target = self.deliver.get((decision.egress, dst)) if decision.verdict != DROPPED else None
         if target is None:
@@ -299,7 +318,7 @@ class Engine:
         rewrite = decision if decision.rewrite is not None or decision.ttl_delta else None
         if h.proto in (TCP, UDP) and not h.fragment and ihl == 20:
             key = frame[26:38]
-            entry = [frame[20:24], out, header, rewrite, 1, size, record, att, key]
+            entry = [frame[20:24], out, header, rewrite, 1, size, record, att, key, decision.path_mtu + 14]
             old = att.quick.get(key)
             if old is not None:
                 self._fold_entry(old)
@@ -316,6 +335,65 @@ class Engine:
                 os.write(out, header + data[12:])
             except OSError:
                 self.counters["write-failed"] += 1
+
+    # --- what the fabric answers itself -----------------------------------------------------------
+
+    def too_big(self, att: Attachment, frame: bytes, h: Headers, decision: Decision) -> None:
+        """A DF packet bigger than a link on its path: dropped, and AWS sends ICMP fragmentation
+        needed back (R119) unless the sender's subnet NACL keeps it out."""
+        key = (att.index, ("mtu",) + h.flow())
+        record = self.flows.get(key)
+        if record is None:
+            hops: list = []
+            outcome = att.path.enter(Forwarder(self.fabric, self.session, recorder=hops), h)
+            record = FlowRecord(att.host.name, key[1], h.describe())
+            record.verdict, record.code = DROPPED, decision.code
+            drop = next((hop for hop in reversed(hops) if hop.action == "drop"), None)
+            record.where = drop.id if drop is not None else None
+            record.why = outcome.detail if outcome.code == decision.code else (
+                f"bigger than the path MTU of {decision.path_mtu} bytes with DF set (R119)")
+            record.path = Trace(outcome.verdict, outcome.code, None, h, outcome.headers, hops).path
+            self._store(key, record)
+        record.packets += 1
+        record.bytes += len(frame)
+        src = int.from_bytes(att.router_address, "big") if att.port is not None else h.dst
+        icmp = Headers(src, h.src, ICMP, 0, 0, icmp_type=3, icmp_code=4)
+        nacl = att.port.subnet.nacl if att.port is not None else None
+        if nacl is not None and not nacl.evaluate(icmp, False).allow:
+            self.counters["icmp-frag-needed-denied-by-nacl"] += 1
+            record.note = f"{nacl.network_acl_id} denies the ICMP fragmentation-needed inbound (R119)"
+            return
+        packet = frames.fragmentation_needed(src, h.src, frame[14:], decision.path_mtu)
+        self._send(att.fd, att.mac + att.router_mac + ETH_IPV4 + packet)
+        self.counters["icmp-frag-needed-sent"] += 1
+
+    def answer_dns(self, att: Attachment, frame: bytes, h: Headers, ihl: int, record: FlowRecord) -> None:
+        """The VPC resolver answers a query sent to base + 2 or 169.254.169.253 (R131); nothing
+        filters either direction (R111). TCP queries are not answered (no TCP stack here)."""
+        if h.proto != UDP or att.port is None:
+            self.counters["dns-not-udp"] += 1
+            record.note = "vpcemu's lab answers DNS over UDP only"
+            return
+        subnet = att.port.subnet
+        start = 14 + ihl + 8
+        end = 14 + min(h.length, len(frame) - 14)
+        try:
+            reply = answer_packet(self.fabric.topology, subnet.vpc.vpc, frame[start:end],
+                                  subnet.subnet.availability_zone)
+        except Exception:  # a query scapy cannot read: the resolver gives no answer
+            self.counters["dns-unreadable"] += 1
+            record.note = "the resolver could not read the query"
+            return
+        self.counters["dns-answered"] += 1
+        record.note = "answered by the VPC resolver"
+        packet = frames.udp(h.dst, h.src, h.dport, h.sport, reply)
+        self._send(att.fd, att.mac + att.router_mac + ETH_IPV4 + packet)
+
+    def _send(self, fd: int, frame: bytes) -> None:
+        try:
+            os.write(fd, frame)
+        except OSError:
+            self.counters["write-failed"] += 1
 
     # --- ARP: the VPC answers for the subnet router and the ENIs of the subnet -------------------
 
@@ -382,10 +460,9 @@ class Engine:
         record.where = drop.id if drop is not None else None
         record.why = outcome.detail if outcome.verdict == DROPPED else ""
         out = outcome.headers
-        if outcome.verdict in (DELIVERED, EXITED) and (outcome.delivered_to, out.dst) not in self.deliver:
-            record.note = (f"{outcome.delivered_to} has no lab host at {int_to_ip(out.dst)}"
-                           + (": vpcemu has no packet-level resolver yet" if outcome.delivered_to == "AmazonProvidedDNS"
-                              else ""))
+        if (outcome.verdict in (DELIVERED, EXITED) and outcome.delivered_to != RESOLVER
+                and (outcome.delivered_to, out.dst) not in self.deliver):
+            record.note = f"{outcome.delivered_to} has no lab host at {int_to_ip(out.dst)}"
         else:
             record.note = ""
         self._store(key, record)

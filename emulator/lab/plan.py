@@ -1,5 +1,7 @@
 """What a lab stands up for a topology: one Linux host (network namespace) per running instance,
-per interface endpoint ENI, per public AWS service the topology reaches, and one for the internet.
+per interface endpoint ENI of an AWS service (an endpoint service the topology holds is reached
+through its load balancer's targets, which are instances), per public AWS service the topology
+reaches, and one for the internet.
 
 Every host interface carries what AWS gives the ENI: its private addresses, a MAC, an MTU of 9001
 inside a VPC and 1500 beyond an internet gateway (R119), and a default route to the subnet
@@ -88,10 +90,13 @@ def plan(network) -> list[Host]:
                     instance.instance_id, [_interface(p, i) for i, p in enumerate(ports)])
         host.refs = [instance.instance_id] + [p.id for p in ports] + ([instance.name] if instance.name else [])
         hosts.append(host)
+    provided = {s.service_name for s in topology.all(m.EndpointService)}
     for port in fabric.ports.values():
         if port.owner_kind != INTERFACE_ENDPOINT:
             continue
         endpoint = topology.get(port.owner_id, m.InterfaceEndpoint)
+        if endpoint.service_name in provided:
+            continue  # the pipeline carries it through the endpoint service to the NLB's targets
         subnet = port.subnet.subnet
         name = f"{endpoint.name or endpoint.vpc_endpoint_id}-{subnet.name or subnet.subnet_id}"
         host = Host(names.host_name(name), ENDPOINT_HOST, f"{endpoint.label} in {subnet.label}",

@@ -1,7 +1,8 @@
 """A stand-in for an AWS service inside a lab host: a small HTTP server (standard library) that
 answers every GET with who it stands for and the address the request came from, so a client
 sees whether it arrived with its private address (through a gateway endpoint or PrivateLink) or
-with a public one (through the internet gateway or a NAT gateway).
+with a public one (through the internet gateway or a NAT gateway). `GET /bytes/N` answers N
+bytes (to move data in bulk).
 
 Run by the lab daemon inside the host's namespace: `python -m emulator.lab.standin --service
 NAME --port 80 --port 443`. Prints `ready` once every port listens.
@@ -22,6 +23,17 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "vpcemu-standin/1"
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
+        if self.path.startswith("/bytes/") and self.path[7:].isdigit():  # a body of that many bytes
+            size = min(int(self.path[7:]), 1 << 30)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            chunk = b"\0" * 65536
+            while size > 0:
+                self.wfile.write(chunk[:size])
+                size -= len(chunk)
+            return
         body = json.dumps({"service": self.service, "host": self.host, "client": self.client_address[0],
                            "client_port": self.client_address[1], "port": self.server.server_address[1],
                            "path": self.path}).encode() + b"\n"

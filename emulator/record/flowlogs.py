@@ -6,7 +6,9 @@ log record examples", https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs
 - Instance, bare, interface-endpoint and NAT gateway ENIs are logged where the packet leaves
   (egress) and where it arrives (ingress). Transit gateway attachment ENIs exist in AWS but are
   not modelled by vpcemu (no ENI id to log); internet gateways, gateway endpoints and peering
-  connections have no ENI.
+  connections have no ENI. Load balancer node ENIs are not logged: AWS does not log traffic
+  between an endpoint ENI and a Network Load Balancer ENI, and vpcemu does not log the nodes'
+  other traffic either (the target logs what the node sent it).
 - `srcaddr` is the ENI's own address for egress and `dstaddr` its own address for ingress; the
   other side, and `pkt-srcaddr`/`pkt-dstaddr`, are the packet's addresses at that ENI. So a NAT
   gateway's ENI logs `instance -> NAT address` with `pkt-dstaddr` the final host, then
@@ -48,7 +50,7 @@ from typing import NamedTuple
 
 from .. import model as m
 from ..dataplane.compile import INSTANCE, INTERFACE_ENDPOINT, Port
-from ..dataplane.packet import ICMP, TCP, UDP, Headers, int_to_ip
+from ..dataplane.packet import TCP, UDP, Headers, int_to_ip
 from ..inputs.errors import InputError
 from .trace import Trace
 from .where import PLACE_TYPES, port_of
@@ -161,6 +163,14 @@ class _Walker:
             return
         if kind == "nat-gateway" and action == "drop" and hop.detail.startswith(_NAT_RECEIVED):
             self.ingress(port_of(self.network, hop), headers, ACCEPT, i)
+            return
+        if kind == "interface-endpoint" and action == "forward":  # on to a PrivateLink endpoint service
+            self.ingress(port_of(self.network, hop), hop.headers_in, ACCEPT, i)
+            return
+        if kind == "interface-endpoint" and action == "return":  # the service's reply leaves the ENI
+            port = port_of(self.network, hop)
+            if port is not None:
+                self.egress = (port, hop.headers_out, i)
             return
         if action == "deliver" and kind in ("instance", "network-interface", "interface-endpoint"):
             self.ingress(port_of(self.network, hop), hop.headers_in, ACCEPT, i)

@@ -119,6 +119,14 @@ def build(network, trace=None) -> Diagram:
             if endpoint is not None:
                 service = _service_node(diagram, endpoint.service_name, endpoint.region)
                 diagram.edge(Edge(port.id, service, "PrivateLink", kind="service"))
+        elif port.owner_kind == "load-balancer":  # one node per load balancer, in its VPC
+            balancer = topology.get(port.owner_id, m.LoadBalancer)
+            kind = "Gateway Load Balancer" if balancer and balancer.type == "gateway" else "Network Load Balancer"
+            diagram.add(Node(port.owner_id, f"{kind} {_name(balancer)}", "load-balancer", cluster[:2]))
+        elif port.owner_kind == "gwlb-endpoint":
+            gwlbe = topology.get(port.owner_id, m.GatewayLoadBalancerEndpoint)
+            diagram.add(Node(port.owner_id, f"GWLB endpoint {_name(gwlbe)}\n{port.owner_id}\n{address}",
+                             "gwlb-endpoint", cluster))
         else:
             diagram.add(Node(port.id, f"network interface {_name(port.eni)}\n{port.id}\n{address}",
                              "network-interface", cluster))
@@ -155,8 +163,9 @@ def build(network, trace=None) -> Diagram:
 def _service_node(diagram: Diagram, service_name: str, region: str) -> str:
     node_id = service_name
     short = service_name.rsplit(".", 1)[-1]
+    title = "endpoint service" if short.startswith("vpce-svc-") else f"{short.upper()} ({region})"
     diagram.clusters.setdefault(f"region:{region}", region)
-    diagram.add(Node(node_id, f"{short.upper()} ({region})\n{service_name}", "aws-service", (f"region:{region}",)))
+    diagram.add(Node(node_id, f"{title}\n{service_name}", "aws-service", (f"region:{region}",)))
     return node_id
 
 
@@ -170,6 +179,9 @@ def _path_nodes(network, diagram: Diagram, places: list[Place]) -> list[str]:
             node_id = place.port.owner_id if place.port.owner_id in diagram.nodes else place.port.id
         elif place.type == "transit-gateway-attachment":
             continue  # drawn as the peering edge between the two transit gateways
+        elif place.type == "endpoint-service":
+            service = network.topology.get(place.id, m.EndpointService)
+            node_id = service.service_name if service and service.service_name in diagram.nodes else place.id
         if node_id not in diagram.nodes:
             if place.type == "aws-service":
                 node_id = _service_node(diagram, place.id, place.region or "")
@@ -236,7 +248,8 @@ def _dq(text: str) -> str:
 
 _SHAPES = {"instance": "box", "nat-gateway": "hexagon", "internet-gateway": "house", "gateway-endpoint": "cds",
            "interface-endpoint": "component", "transit-gateway": "doubleoctagon", "aws-service": "cylinder",
-           "internet": "ellipse", "vpc-peering-connection": "diamond", "network-interface": "box"}
+           "internet": "ellipse", "vpc-peering-connection": "diamond", "network-interface": "box",
+           "load-balancer": "trapezium", "gwlb-endpoint": "cds"}
 
 
 def to_dot(diagram: Diagram) -> str:
@@ -311,10 +324,16 @@ def write_output(data: bytes, path: str | None) -> None:
         sys.stdout.flush()
         return
     target = Path(path)
+    tmp = None
     try:
         handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent or Path(".")))
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
         os.replace(tmp, target)
     except OSError as error:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         raise InputError(f"cannot write: {error.strerror}", file=str(target)) from None

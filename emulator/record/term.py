@@ -6,7 +6,7 @@ import os
 import re
 import sys
 
-from .trace import Trace
+from .trace import Trace, short_id
 
 RESET = "\033[0m"
 STYLES = {"bold": "\033[1m", "dim": "\033[2m", "red": "\033[31m", "green": "\033[32m", "yellow": "\033[33m",
@@ -55,7 +55,7 @@ def _colour_line(line: str, hop) -> str:
     if hop is not None:
         # The columns are the hop's own fields, found left to right (an id may hold spaces).
         spans, at = [], len(re.match(r"^  \d+\s+", line).group(0))
-        for text in (hop.type, hop.id, hop.action):
+        for text in (hop.type, short_id(hop.id), hop.action):
             start = line.find(text, at)
             if start < 0:
                 return line

@@ -56,7 +56,11 @@ class Trace:
             return False
         if self.reply is None:
             return True
-        return self.reply.verdict == "delivered" or (self.from_internet and self.reply.verdict == "exited")
+        if self.from_internet and self.reply.verdict == "exited":
+            return True
+        sender = self.hops[0].id if self.hops and self.hops[0].action == "send" else None
+        # R82: a reply routed into another VPC (overlapping peers) is delivered, but not to the sender.
+        return self.reply.verdict == "delivered" and (sender is None or self.reply.delivered_to == sender)
 
     @property
     def asymmetric(self) -> bool:

@@ -22,7 +22,7 @@ from .trace import Hop, Trace
 PLACE_TYPES = frozenset({
     "instance", "network-interface", "internet-gateway", "nat-gateway", "gateway-endpoint",
     "interface-endpoint", "vpc-peering-connection", "transit-gateway", "transit-gateway-attachment",
-    "aws-service", "internet", "dns-resolver", "vpn-gateway"})
+    "aws-service", "internet", "dns-resolver", "vpn-gateway", "endpoint-service", "load-balancer", "gwlb-endpoint"})
 ENI_OWNERS = frozenset({"instance", "network-interface", "interface-endpoint", "nat-gateway"})
 _ENI = re.compile(r"\beni-[0-9a-zA-Z]+\b")
 _SERVICE = re.compile(r"^com\.amazonaws\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?P<service>[a-z0-9-]+)$")

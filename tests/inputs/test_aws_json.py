@@ -274,15 +274,15 @@ def test_ignored_keys_and_empty_arrays_load_without_a_word(tmp_path):
 def test_unread_keys_with_data_earn_one_warning_naming_them_all(tmp_path):
     outputs = describe_outputs()
     folder = write_outputs(tmp_path / "aws_configs", outputs)
-    (folder / "tgw.json").write_text(json.dumps({"TransitGateways": [{"TransitGatewayId": "tgw-1"}],
-                                                 "TransitGatewayVpcAttachments": []}))
-    (folder / "elb.json").write_text(json.dumps({"LoadBalancers": [{"LoadBalancerArn": "arn"}]}))
-    (folder / "svc.json").write_text(json.dumps({"ServiceDetails": [{"ServiceName": "x"}], "ServiceNames": ["x"]}))
+    (folder / "cgw.json").write_text(json.dumps({"CustomerGateways": [{"CustomerGatewayId": "cgw-1"}],
+                                                 "VpnGateways": []}))
+    (folder / "vpn.json").write_text(json.dumps({"VpnConnections": [{"VpnConnectionId": "vpn-1"}]}))
+    (folder / "rds.json").write_text(json.dumps({"DBInstances": [{"DBInstanceIdentifier": "x"}], "ServiceNames": ["x"]}))
     warnings = load_aws_directory(tmp_path).warnings
     assert len(warnings) == 1
-    for key in ("TransitGateways", "LoadBalancers", "ServiceDetails"):
+    for key in ("CustomerGateways", "VpnConnections", "DBInstances"):
         assert key in warnings[0]
-    assert "TransitGatewayVpcAttachments" not in warnings[0]  # empty: nothing is lost
+    assert "VpnGateways" not in warnings[0]  # empty: nothing is lost
 
 
 # --- what is read --------------------------------------------------------------------------------
@@ -439,15 +439,11 @@ def test_interface_and_gateway_endpoints(tmp_path):
     outputs["VpcEndpoints"] = [
         {"VpcEndpointId": "vpce-if0a", "VpcEndpointType": "Interface", "VpcId": "vpc-0a", "State": "available",
          "ServiceName": f"com.amazonaws.{REGION}.dynamodb", "SubnetIds": ["subnet-app0a"],
-         "NetworkInterfaceIds": ["eni-vpce0a"], "Groups": [{"GroupId": "sg-web0a"}], "PrivateDnsEnabled": True},
-        {"VpcEndpointId": "vpce-gwlb0a", "VpcEndpointType": "GatewayLoadBalancer", "VpcId": "vpc-0a",
-         "State": "available", "ServiceName": "com.amazonaws.vpce.eu-west-2.vpce-svc-1"}]
+         "NetworkInterfaceIds": ["eni-vpce0a"], "Groups": [{"GroupId": "sg-web0a"}], "PrivateDnsEnabled": True}]
     net = network(outputs, tmp_path)
     endpoint = net.topology.get("vpce-if0a", m.InterfaceEndpoint)
     assert (endpoint.network_interface_ids, endpoint.groups) == (["eni-vpce0a"], ["sg-web0a"])
     assert net.trace_flow("i-app0a", "10.0.2.100").delivered_to == "vpce-if0a"  # R45, R48
-    assert net.topology.get("vpce-gwlb0a") is None
-    assert any("vpce-gwlb0a is a GatewayLoadBalancer endpoint" in w for w in net.topology.warnings)
 
 
 def test_ipv6_data_is_skipped_with_one_warning(tmp_path):
@@ -603,11 +599,13 @@ def test_a_route_to_a_kind_of_resource_that_was_not_collected_becomes_blackhole(
     assert_dropped(net.trace_flow("i-web0a", "8.8.8.8"), "BLACKHOLE_ROUTE")
 
 
-def test_routes_to_transit_gateways_are_blackholes_until_transit_gateways_are_read(tmp_path):
+def test_routes_to_transit_gateways_that_were_not_collected_are_blackholes(tmp_path):
+    """No TransitGateways output at all: the route cannot be followed (R17). With the TGW in the data
+    the route stays active: tests/inputs/test_aws_json_transit.py."""
     outputs = describe_outputs()
     route_table(outputs, "rtb-app0a")["Routes"].append(_route("10.8.0.0/16", TransitGatewayId="tgw-0a"))
     net = network(outputs, tmp_path)
-    assert any("tgw-0a" in w and "transit gateways are not read" in w for w in net.topology.warnings)
+    assert any("tgw-0a" in w and "no TransitGateways output was collected" in w for w in net.topology.warnings)
     assert_dropped(net.trace_flow("i-app0a", "10.8.0.1"), "BLACKHOLE_ROUTE")
 
 

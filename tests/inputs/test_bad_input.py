@@ -313,8 +313,6 @@ def test_a_header_cut_inside_the_ports(seed):
     assert "truncated tcp header" in info.value.line()
 
 
-@pytest.mark.xfail(strict=True, reason="emulator/dataplane/packet.py parse_ipv4 checks only the 4 port bytes of TCP "
-                                       "and not the IPv4 total length against the bytes present; reported")
 def test_a_truncated_tcp_header(seed):
     """30 bytes of a 40-byte packet: the IPv4 total length says 40 and the TCP header is cut at 10 of 20."""
     from scapy.layers.inet import IP, TCP

@@ -44,7 +44,6 @@ regions:
         enable_dns_support: true
         enable_dns_hostnames: true
         internet_gateway: {name: gw, id: igw-0a1b2c3d4e5f60718}
-        elastic_ips: {}
         route_tables:
           public:
             id: rtb-0a1b2c3d4e5f60718
@@ -158,6 +157,7 @@ regions:
             type: network
             subnets: [svc-a, svc-b]
             private_ips: {svc-a: 10.20.1.50}
+            network_interface_ids: {svc-a: eni-0e1b2c3d4e5f60718}
             listeners: [{port: 443, protocol: TCP, target_group: api}]
             state: active
           boxes-gwlb: {type: gateway, subnets: [svc-a], target_group: boxes}
@@ -169,7 +169,8 @@ regions:
         endpoints:
           api-endpoint: {type: interface, service: api-svc, subnets: [c-a],
                          principal: "arn:aws:iam::123456789012:role/app"}
-          boxes-endpoint: {type: gatewayloadbalancer, service: boxes-svc, subnet: c-g, private_ip: 10.30.9.5}
+          boxes-endpoint: {type: gatewayloadbalancer, service: boxes-svc, subnet: c-g, private_ip: 10.30.9.5,
+                           network_interface_id: eni-0f1b2c3d4e5f60718}
     endpoint_services:
       api-svc:
         id: vpce-svc-0a1b2c3d4e5f60718

@@ -104,11 +104,11 @@ def test_the_written_file_keeps_names_and_validates_against_the_schema(tmp_path)
 
 
 def test_what_the_import_warned_about_heads_the_file(tmp_path):
-    original = emulator.load(corpus_snapshot("test-transit-gateway-peering"))
+    original = emulator.load(corpus_snapshot("test-transit-gateway-multi-account"))  # routes to uncollected IGWs
     path = tmp_path / "tgw.yaml"
     write_yaml(original.topology, path)
     header = [line for line in path.read_text().splitlines() if line.startswith("# warning: ")]
-    assert len(header) == len(original.topology.warnings) and any("TransitGateways" in h for h in header)
+    assert len(header) == len(original.topology.warnings) and any("igw-06754039f5006fdfe" in h for h in header)
 
 
 # --- what the corpus does not exercise --------------------------------------------------------------

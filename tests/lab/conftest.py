@@ -2,8 +2,8 @@
 user runs it, each under a name of its own, and a check that the host's namespaces, interfaces,
 /etc/netns and /run/vpcemu are as they were once a lab is gone (also when a test failed).
 
-These tests need root (network namespaces, TAP devices). CI runs as root, so there they always
-run; elsewhere they are skipped, saying why.
+The modules that start labs need root (network namespaces, TAP devices) and say NEEDS_ROOT =
+True. CI runs as root, so there they always run; elsewhere they are skipped, saying why.
 """
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
+    """Modules that say NEEDS_ROOT = True are skipped when not root (never when root)."""
     if os.geteuid() == 0:
         return
     skip = pytest.mark.skip(reason="the namespace lab needs root (network namespaces and TAP devices); "
                                    "CI runs these as root")
     for item in items:
-        if HERE in Path(str(item.fspath)).resolve().parents:
+        if HERE in Path(str(item.fspath)).resolve().parents and getattr(item.module, "NEEDS_ROOT", False):
             item.add_marker(skip)
 
 SEED = TOPOLOGIES / "seed-endpoints.yaml"

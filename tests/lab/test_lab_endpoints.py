@@ -10,6 +10,8 @@ from emulator import model as m
 from emulator.lab.plan import mac_for
 from tests.lab.conftest import SEED, seed_with_icmp, vpcemu
 
+NEEDS_ROOT = True
+
 LAB_TOPOLOGY = seed_with_icmp
 S3_NAME = "s3.eu-west-2.amazonaws.com"
 
@@ -141,12 +143,47 @@ def test_the_interface_endpoint_answers_inside_the_vpc(module_lab):
     assert answer["service"] == "com.amazonaws.eu-west-2.dynamodb" and answer["client"] == "10.0.10.10"
 
 
-def test_dns_to_the_vpc_resolver_address_is_not_filtered_and_reaches_the_resolver(module_lab):
-    # R111: no SG or NACL filters the resolver; R131: base + 2. vpcemu answers no DNS packets yet.
-    module_lab.exec("web-a", "dig", "+time=1", "+tries=1", "@10.0.0.2", S3_NAME)
-    rows = module_lab.flows(ingress="web-a", flow="> 10.0.0.2:53 udp")
-    assert rows and rows[0]["verdict"] == "delivered" and rows[0]["egress"] == "AmazonProvidedDNS"
-    assert "no packet-level resolver" in rows[0]["note"]
+# --- 4. dig against the VPC resolver -----------------------------------------------------------
+
+def test_dig_against_the_resolver_returns_the_interface_endpoint_eni_with_private_dns_on(module_lab):
+    # R50: DynamoDB's regional name answers with the endpoint's ENIs, the client's AZ first;
+    # R131: at the VPC CIDR's base + 2, which /etc/resolv.conf of every host names.
+    result = module_lab.exec("app-b", "dig", "+short", "+time=2", "+tries=1", "@10.0.0.2", "dynamodb.eu-west-2.amazonaws.com")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["10.0.11.100", "10.0.10.100"]
+    rows = module_lab.flows(ingress="app-b", flow="> 10.0.0.2:53 udp")
+    assert rows and rows[0]["egress"] == "AmazonProvidedDNS" and rows[0]["note"] == "answered by the VPC resolver"
+    # the gateway endpoint changes no DNS (R39): S3's name keeps its public address
+    s3 = module_lab.exec("web-a", "dig", "+short", "+time=2", "+tries=1", "@169.254.169.253", S3_NAME)
+    assert s3.stdout.split() == [s3_address()]
+
+
+def test_names_resolve_through_resolv_conf_so_curl_works_by_name(module_lab):
+    result = curl(module_lab, "web-a", f"http://{S3_NAME}/by-name")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["client"] == "10.0.0.10"  # through the gateway endpoint again
+
+
+def test_dns_is_answered_whatever_the_security_groups_say(module_lab):
+    # R111: app's group allows nothing from the resolver, and no SG or NACL filters DNS anyway.
+    result = module_lab.exec("app-a", "dig", "+short", "+time=2", "+tries=1", "@10.0.0.2", S3_NAME)
+    assert result.stdout.split() == [s3_address()]
+
+
+# --- ICMP errors where AWS sends them (R119) ------------------------------------------------------
+
+def test_a_df_packet_bigger_than_the_igw_link_gets_fragmentation_needed_back(module_lab):
+    result = module_lab.exec("web-b", "ping", "-c", "2", "-i", "0.3", "-W", "1", "-M", "do", "-s", "2000", s3_address())
+    assert result.returncode != 0
+    assert "Frag needed and DF set (mtu = 1500)" in result.stdout
+    known = ids(module_lab)
+    drops = [d for d in module_lab.status()["drops"] if d["ingress"] == "web-b" and d["code"] == "MTU_EXCEEDED"]
+    assert drops and drops[0]["where"] == known["igw"]
+    assert module_lab.status()["counters"]["icmp-frag-needed-sent"] >= 1
+    # a packet that fits goes through (web's group allows ICMP from the VPC only: S3's echo
+    # replies are replies of a tracked flow, R105)
+    small = module_lab.exec("web-b", "ping", "-c", "1", "-W", "2", "-M", "do", "-s", "1400", s3_address())
+    assert small.returncode == 0, small.stdout
 
 
 def test_the_hosts_have_the_enis_addresses_macs_mtu_and_routes(module_lab):

@@ -9,6 +9,8 @@ import emulator
 from emulator import model as m
 from tests.lab.conftest import CROSS_REGION
 
+NEEDS_ROOT = True
+
 LAB_TOPOLOGY = lambda directory: CROSS_REGION  # noqa: E731 — the seed as it is
 ENDPOINT_A = "10.2.1.100"
 
@@ -71,3 +73,22 @@ def test_the_data_vpcs_gateway_endpoint_is_not_usable_across_the_peering(module_
     assert result.returncode == 28
     (drop,) = [d for d in module_lab.status()["drops"] if d["ingress"] == "client-a" and f"{s3}:80" in d["flow"]]
     assert drop["code"] == "EDGE_TO_EDGE_GATEWAY_ENDPOINT"  # R37, R81
+
+
+def test_bulk_tcp_across_8500_byte_links_finds_the_path_mtu(module_lab):
+    # The endpoint host sends 9001-byte segments; the inter-region peering and the transit gateway
+    # carry 8500 (R84, R119): the first ones are dropped and ICMP fragmentation-needed goes back,
+    # so the sender's kernel lowers its path MTU and the transfer completes.
+    ids = known()
+    for client in ("client-a", "client-b"):
+        result = module_lab.exec(client, "curl", "-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{size_download}",
+                                 f"http://{ENDPOINT_A}:443/bytes/4000000", timeout=40)
+        assert result.returncode == 0 and result.stdout == "4000000", result.stderr
+    status = module_lab.status()
+    drops = [d for d in status["drops"] if d["ingress"] == "dynamodb-data-a" and d["code"] == "MTU_EXCEEDED"]
+    to_a = [d for d in drops if "> 10.1.1.10:" in d["flow"]]
+    to_b = [d for d in drops if "> 10.1.2.10:" in d["flow"]]
+    assert to_a and all(d["where"] == ids["pcx"] for d in to_a)
+    assert to_b and all(d["where"] in ids["tgws"] for d in to_b)
+    assert all("8500-byte link" in d["why"] for d in drops)
+    assert status["counters"]["icmp-frag-needed-sent"] >= 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ...model import NatGateway
 from ..packet import ICMP, TCP, UDP, int_to_ip
+from ..pipeline import MAX_STEPS
 
 
 def forward(fw, walk, cvpc, subnet, hop):
@@ -10,6 +11,10 @@ def forward(fw, walk, cvpc, subnet, hop):
     if nat is None or nat.state != "available":
         return fw.drop(walk, "BAD_STATE", hop.target_id, "nat-gateway",
                        f"{hop.target_id} is {'missing' if nat is None else nat.state}")
+    walk.steps += 1  # a NAT gateway whose own subnet routes back to it loops: end it like any loop (R119)
+    if walk.steps > MAX_STEPS:
+        return fw.drop(walk, "TTL_EXCEEDED", nat.nat_gateway_id, "nat-gateway",
+                       "routing loop: the NAT gateway's subnet routes the packet back to it")
     if walk.entered_via and not walk.entered_via.startswith("tgw-"):
         return fw.drop(walk, "EDGE_TO_EDGE_NAT_GATEWAY", nat.nat_gateway_id, "nat-gateway",
                        f"the packet entered {cvpc.id} through {walk.entered_via} (R126)")

@@ -12,7 +12,7 @@ import zlib
 
 from ...model import TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayVpcAttachment
 from ..compile import TGW_ATTACHMENT
-from ..pipeline import MTU_TRANSIT
+from ..pipeline import MTU_TRANSIT, Outcome
 
 
 def forward(fw, walk, cvpc, subnet, hop):
@@ -54,20 +54,9 @@ def route_in_tgw(fw, walk, tgw, ingress_attachment_id: str, az: str | None):
     if table_id is None:
         return fw.drop(walk, "TGW_ATTACHMENT_NOT_ASSOCIATED", tgw.transit_gateway_id, "transit-gateway",
                        f"{ingress_attachment_id} is associated with no route table of {tgw.transit_gateway_id}")
-    fib = fabric.tgw_fibs[table_id]
-    hop = fib.lookup(walk.h.dst)
-    if hop is None:
-        return fw.drop(walk, "NO_ROUTE_TO_DESTINATION", table_id, "transit-gateway-route-table",
-                       f"no route in {table_id} covers the destination")
-    matched = fib.matched_prefix(walk.h.dst)
-    via = "" if matched == hop.destination else f" (entry {matched})"
-    kind = "blackhole" if hop.blackhole else hop.target_id
-    fw.record(table_id, "transit-gateway-route-table", "route", f"{hop.destination} -> {kind}{via}", walk)
-    if hop.kind == "reserved":
-        return fw.drop(walk, "RESERVED_LINK_LOCAL_RANGE", table_id, "transit-gateway-route-table")
-    if hop.blackhole:
-        return fw.drop(walk, "BLACKHOLE_ROUTE", table_id, "transit-gateway-route-table",
-                       f"route {hop.destination} is a blackhole (R94)")
+    hop = fw.lookup(walk, fabric.tgw_fibs[table_id], table_id, "transit-gateway-route-table")
+    if isinstance(hop, Outcome):
+        return hop
     assert hop.kind == TGW_ATTACHMENT
     egress = fabric.topology.get(hop.target_id)
     if isinstance(egress, TransitGatewayVpcAttachment):
