@@ -137,8 +137,8 @@ class Network:
 
         number = _protocol_number(proto)
         if at == "internet" and src is None:
-            raise InputError("a packet from the internet needs a source address", field="--src")
-        dst_address = dst if _is_ipv4(dst) else self.resolve(dst, at)[0]
+            raise InputError("a packet from the internet needs a source address (--src)", field="--from")
+        dst_address = dst if is_ipv4(dst) else self.resolve(dst, at)[0]
         ip = IP(dst=dst_address, proto=number) if src is None else IP(src=src, dst=dst_address, proto=number)
         if number == TCP:
             packet = ip / STCP(sport=sport, dport=dport, flags="S")
@@ -174,7 +174,7 @@ def _protocol_number(proto: str | int) -> int:
     raise InputError(f"unknown protocol {proto!r} (tcp, udp, icmp or a number 0-255)", field="--proto")
 
 
-def _is_ipv4(text: str) -> bool:
+def is_ipv4(text: str) -> bool:
     parts = text.split(".")
     return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .api import DEFAULT_DPORT, DEFAULT_SPORT, load
+from .api import DEFAULT_DPORT, DEFAULT_SPORT, is_ipv4, load
 from .inputs.errors import InputError
 
 
@@ -20,7 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace = verbs.add_parser("trace", help="send one packet and show every hop")
     trace.add_argument("topology", help="a YAML topology, an AWS JSON directory, or a folder holding aws_configs/")
     trace.add_argument("--from", dest="source", required=True,
-                       help="instance id, ENI id, name, or an ENI's private IPv4 address")
+                       help="instance id, ENI id, name, an ENI's private IPv4 address, or internet (with --src)")
+    trace.add_argument("--src", help="the source address: required with --from internet; otherwise the ENI's own")
     trace.add_argument("--to", dest="destination", required=True,
                        help="an IPv4 address, or a DNS name resolved by the source VPC's resolver")
     trace.add_argument("--proto", default="tcp", help="tcp, udp, icmp (echo request) or a protocol number")
@@ -96,7 +97,9 @@ def cmd_trace(args) -> int:
         sport, dport = _port(args.sport, "--sport"), _port(args.dport, "--dport")
         network = load(args.topology)
         _warn(network)
-        trace = network.trace_flow(args.source, args.destination, args.proto, sport, dport,
+        if args.src is not None and not is_ipv4(args.src):
+            raise InputError(f"not an IPv4 address: {args.src!r}", field="--src")
+        trace = network.trace_flow(args.source, args.destination, args.proto, sport, dport, src=args.src,
                                    with_return=args.with_return)
     except InputError as error:
         error.file = error.file or args.topology  # a bad option is reported against the topology it was used with

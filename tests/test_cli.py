@@ -182,3 +182,19 @@ def test_demo_exits_1_when_a_trace_does_not_behave_as_its_file_says(tmp_path):
     assert result.returncode == 1
     assert "!! NOT AS EXPECTED: verdict is dropped, expected delivered" in result.stdout
     assert result.stderr == "vpcemu: 1 demonstration trace(s) did not behave as their file says\n"
+
+
+def test_trace_from_the_internet_needs_a_source_address():
+    """--from internet --src ADDRESS sends a packet in from the internet (R120, R13)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import TOPOLOGIES
+
+    path = str(TOPOLOGIES / "seed-privatelink.yaml")
+    ok = subprocess.run([sys.executable, "-m", "emulator", "trace", path, "--from", "internet", "--src",
+                         "198.51.100.7", "--to", "3.8.10.10", "--json"], capture_output=True, text=True)
+    assert ok.returncode == 0 and '"verdict": "delivered"' in ok.stdout
+    missing = subprocess.run([sys.executable, "-m", "emulator", "trace", path, "--from", "internet", "--to",
+                              "3.8.10.10"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "--src" in missing.stderr and missing.stderr.count("\n") == 1

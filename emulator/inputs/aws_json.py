@@ -888,8 +888,7 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         unread = sorted({key for c in self.collections for key in c.unread})
         if unread:
             self.topology.warnings.append(
-                f"{self.path}: not read yet (transit gateways, load balancers, VPN and PrivateLink services come in "
-                f"later issues), so their data is ignored: {', '.join(unread)}")
+                f"{self.path}: vpcemu does not read these keys, so their data is ignored: {', '.join(unread)}")
         if self.ipv6:
             counts = ", ".join(f"{n} {what}" for what, n in sorted(self.ipv6.items()) if n)
             if counts:
