@@ -288,25 +288,13 @@ def report(results: dict, status: dict, info: dict, load_before, load_after, arg
         f"| {best_lab['router_user_us_per_packet']:.2f} / {best_lab['router_system_us_per_packet']:.2f} "
         f"| {best_bare['router_user_us_per_packet']:.2f} / {best_bare['router_system_us_per_packet']:.2f} | | | |",
     ]
+    date = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     lines = [
-        "# Namespace lab benchmark",
-        "",
-        "Written by `benchmarks/lab.py` (root; trafgen and iperf3). Two lab hosts in two subnets of one VPC,",
-        "the default security group between them; the lab's emulator pinned to CPU 1, trafgen and iperf3 on",
-        "CPU 0. The baseline is a bare Python TAP router (ARP, MAC rewrite, TTL, checksum; no pipeline)",
-        "on namespaces set up the same way, measured alternately in the same run: compare the ratio, not the",
-        "absolute figures, on this shared machine. The receiving host's kernel processes each frame inside",
-        "the router's write to its TAP device, so that work counts on the router's core too (steering it to",
-        "CPU 0 with RPS measured lower: trafgen keeps CPU 0 busy).",
-        "",
-        "## Machine",
+        f"## Run of {date}",
         "",
         *[f"- {k}: {v}" for k, v in info.items()],
-        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} (other work on the machine "
         "lowers every figure)",
-        "",
-        "## Results",
         "",
         "| measure | lab (through the pipeline) | bare Python TAP router | ratio | target | met |",
         "|---|---|---|---|---|---|",
@@ -315,16 +303,32 @@ def report(results: dict, status: dict, info: dict, load_before, load_after, arg
         f"Every lab packet was decided by the pipeline: the emulator counted {status['packets']:,} packets "
         f"({', '.join(f'{n:,} {v}' for v, n in sorted(status['verdicts'].items()))}).",
         "",
-        "## Raw",
+        "<details><summary>raw</summary>",
         "",
         "```json",
         json.dumps({"udp": results["udp"], "tcp_bits_per_second": results["tcp"]}, indent=1),
         "```",
         "",
+        "</details>",
+        "",
     ]
-    RESULTS.write_text("\n".join(lines))
-    start = lines.index("## Results")
-    print("\n".join(lines[start:start + 4 + len(rows)]))
+    text = RESULTS.read_text() if RESULTS.exists() and RESULTS.read_text().startswith(HEADER) else HEADER
+    RESULTS.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines))
+    table = lines.index("| measure | lab (through the pipeline) | bare Python TAP router | ratio | target | met |")
+    print("\n".join(lines[table:table + 2 + len(rows)]))
+
+
+HEADER = """# Namespace lab benchmark
+
+Written by `benchmarks/lab.py` (root; trafgen and iperf3), which appends one section per run. Two lab
+hosts in two subnets of one VPC, the default security group between them; the lab's emulator pinned
+to CPU 1 (`vpcemu lab up --cpu 1`), trafgen and iperf3 on CPU 0. The baseline is a bare Python TAP
+router (ARP, MAC rewrite, TTL, checksum; no pipeline) on namespaces set up the same way, measured
+alternately in the same run: compare the ratio, not the absolute figures, on this shared machine
+(other sessions' test suites run on it too: the load average says how much). The receiving host's
+kernel processes each frame inside the router's write to its TAP device, so that work counts on the
+router's core too; the last row splits the router's CPU time per packet into Python and kernel.
+"""
 
 
 if __name__ == "__main__":

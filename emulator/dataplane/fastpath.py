@@ -76,7 +76,7 @@ class FastPath:
                                  getattr(outcome, "path_mtu", 9001)))
         if len(self.cache) >= self.cache_limit:
             self.cache.clear()  # constant memory: a capture with more flows only costs recomputation
-            session.watch.clear()
+            self._unwatch()
         self.cache[key] = decision
         if decision.verdict == "dropped":
             for state_key in consulted:
@@ -95,8 +95,18 @@ class FastPath:
         self.port = port
         self.forwarder = Forwarder(fabric, self.session)
         self.cache.clear()
-        self.session.watch.clear()
+        self._unwatch()
         self.forgotten.clear()
+
+    def _unwatch(self) -> None:
+        """Withdraw this path's watches from the session; other paths sharing it keep theirs."""
+        watch = self.session.watch
+        for state_key in list(watch):
+            kept = [entry for entry in watch[state_key] if entry[0] is not self]
+            if kept:
+                watch[state_key] = kept
+            else:
+                del watch[state_key]
 
     def _intern(self, fields: tuple) -> Decision:
         decision = self._interned.get(fields)

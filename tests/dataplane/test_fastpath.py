@@ -114,3 +114,18 @@ def test_a_topology_change_reaches_cached_decisions():
     net.topology.find("open", SecurityGroup).ingress.append(SecurityGroupRule(6, 9090, 9090, cidr_ipv4="10.0.0.0/16"))
     net.recompile()
     assert path.decide(packet).verdict == "delivered"
+
+
+def test_one_paths_cache_overflow_keeps_the_other_paths_watches():
+    """Two paths share a session (as in the lab); alice's cache overflowing must not make bob's
+    cached drop permanent."""
+    net = network_from_yaml(TWO_HOSTS)
+    session = Session()
+    bob = FastPath(net.fabric, net.port("bob"), session)
+    alice = FastPath(net.fabric, net.port("alice"), session, cache_limit=2)
+    reply = Headers(ip_to_int("10.0.2.10"), ip_to_int("10.0.1.10"), TCP, 8080, 5000)
+    assert bob.decide(reply).code == "ENI_SG_RULES_MISMATCH"
+    for sport in range(1, 5):  # overflow alice's cache
+        alice.decide(Headers(ip_to_int("10.0.1.10"), ip_to_int("10.0.2.10"), TCP, sport, 9999))
+    assert alice.decide(Headers(ip_to_int("10.0.1.10"), ip_to_int("10.0.2.10"), TCP, 5000, 8080)).verdict == "delivered"
+    assert bob.decide(reply).verdict == "delivered"
