@@ -200,6 +200,22 @@ def compile_topology(topology: m.Topology) -> Fabric:
     return fabric
 
 
+def load_balancer_node(fabric: "Fabric", arns: list[str], subnet: m.Subnet) -> Port | None:
+    """The node of the first of `arns` in `subnet`'s Availability Zone (R61), matched by AZ id where
+    both subnets give one (AZ names differ between accounts, R44), else by name."""
+    for arn in arns:
+        for (node_arn, _), node in fabric.load_balancer_nodes.items():
+            theirs = node.subnet.subnet
+            if node_arn != arn:
+                continue
+            if subnet.availability_zone_id and theirs.availability_zone_id:
+                if subnet.availability_zone_id == theirs.availability_zone_id:
+                    return node
+            elif subnet.availability_zone == theirs.availability_zone:
+                return node
+    return None
+
+
 def _compile_vpc(v: m.Vpc) -> CompiledVpc:
     cidrs = [F.parse_cidr(c) for c in v.cidr_blocks]
     return CompiledVpc(v, cidrs, pytricia.PyTricia(32), resolver=cidrs[0][0] + 2)

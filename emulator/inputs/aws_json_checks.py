@@ -104,8 +104,8 @@ class DataChecks:
 
     def read_network_acl_checked(self, r: "Record") -> None:
         self.read_network_acl(r)
-        numbers = {(e.data.get("RuleNumber"), e.data.get("Egress")) for e in r.children("Entries")
-                   if e.data.get("CidrBlock") is not None}  # the IPv4 rules; IPv6 has its own 32767
+        numbers = {(e.number("RuleNumber"), e.flag("Egress", None)) for e in r.children("Entries")
+                   if e.opt_text("CidrBlock") is not None}  # the IPv4 rules; IPv6 has its own 32767
         missing = [direction for direction, egress in (("outbound", True), ("inbound", False))
                    if (FINAL_ACL_RULE, egress) not in numbers]
         if missing:
@@ -123,7 +123,15 @@ class DataChecks:
         primary = next((i for i, a in enumerate(addresses) if a.flag("IsPrimary", False)), 0)
         where = f"NatGatewayAddresses[{primary}]"
         subnet = self.topology.get(nat.subnet_id, m.Subnet)
-        if subnet is not None and ipaddress.ip_address(nat.private_ip) not in ipaddress.ip_network(subnet.cidr_block):
+        try:
+            private = ipaddress.IPv4Address(nat.private_ip)
+        except ValueError:
+            raise r.error(f"{where}.PrivateIp", f"invalid IPv4 address {nat.private_ip!r}") from None
+        try:
+            network = ipaddress.IPv4Network(subnet.cidr_block) if subnet is not None else None
+        except ValueError:
+            network = None  # validate.py names a malformed subnet CIDR
+        if network is not None and private not in network:
             raise r.error(f"{where}.PrivateIp", f"{nat.private_ip} is outside the NAT gateway's subnet "
                                                f"{subnet.subnet_id} ({subnet.cidr_block}); AWS takes it from that "
                                                f"subnet (R118)")

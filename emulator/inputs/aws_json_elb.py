@@ -64,6 +64,7 @@ to earns a warning only: removing a permission leaves existing connections alone
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -85,6 +86,7 @@ SERVICE_TYPES = {"network": "Interface", "gateway": "GatewayLoadBalancer"}
 KEPT_ENDPOINT_STATES = ("available", "pendingAcceptance", "rejected")
 STICKINESS = {"source_ip_dest_ip": 2, "source_ip_dest_ip_proto": 3}
 GWLB_ENDPOINT, INTERFACE = "GatewayLoadBalancer", "Interface"
+IAM_PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(root|user/.+|role/.+)$")  # what vpcemu matches, with * (R58)
 ENDPOINT_SERVICE_PREFIX = "com.amazonaws.vpce."  # R60: customer and partner services; AWS's own are named otherwise
 
 
@@ -242,6 +244,8 @@ class ElbReading:
         if group.protocol == "GENEVE":
             group.flow_hash = 5
             if sticky:
+                if "stickiness.type" not in values:
+                    raise r.error("Attributes", "stickiness.enabled is true, but no stickiness.type says on what (R70)")
                 if kind not in STICKINESS:
                     raise values["stickiness.type"][1].error(
                         "Value", f"stickiness.type: a GENEVE group hashes on source_ip_dest_ip or "
@@ -449,7 +453,7 @@ class ElbReading:
         principals = [p.text("Principal") for p in r.children("AllowedPrincipals")] if "AllowedPrincipals" in r.data \
             else [r.text("Principal")]
         for principal in principals:
-            if principal != "*" and not (principal.startswith("arn:aws") and principal.count(":") >= 5):
+            if principal != "*" and not IAM_PRINCIPAL.match(principal):
                 self.warn(r, f"AllowedPrincipals: {principal!r} is kept, but vpcemu matches only * and IAM ARNs (an "
                              f"account root, a user, a role) (R58)")
             if principal not in service.allowed_principals:
@@ -530,12 +534,11 @@ class ElbReading:
         self.check_interface_endpoint(r)
 
     def leave_out(self, r: "Record", endpoint_id: str, why: str) -> None:
+        """A GWLB endpoint that cannot be built: gone with its interface; routes to it turn blackhole (R17)."""
         self.filtered[endpoint_id] = why
         for eni_id in r.strings("NetworkInterfaceIds"):
             self.drop_interface(eni_id, f"an interface of {endpoint_id}, which is left out")
-        gwlb = r.text("VpcEndpointType") == GWLB_ENDPOINT
-        self.warn(r, f"{endpoint_id}: {why}; " + ("it is left out, and routes to it become blackhole (R17)" if gwlb
-                                                  else "it is kept, and its traffic is dropped at the endpoint"))
+        self.warn(r, f"{endpoint_id}: {why}; it is left out, and routes to it become blackhole (R17)")
 
     def endpoint_service(self, r: "Record", name: str, kind: str, endpoint_id: str) -> m.EndpointService | None:
         """The service an endpoint names; None (with a warning) when the data cannot hold it."""

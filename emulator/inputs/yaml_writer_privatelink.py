@@ -14,13 +14,11 @@ anything whose parts are missing from the topology.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .. import model as m
+from .aws_json_elb import IAM_PRINCIPAL as _IAM_PRINCIPAL
 from .yaml_privatelink import aws_service_region, principal_allowed
-
-_IAM_PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(root|user/.+|role/.+)$")
 
 
 def write_privatelink(writer, regions: dict[str, dict]) -> None:
@@ -179,7 +177,8 @@ class _Writer:
     @staticmethod
     def principal(endpoint, service: m.EndpointService) -> str | None | bool:
         """Who to write as the endpoint's creator: None for the default, False when none can be."""
-        if endpoint.requester and (endpoint.requester.split(":")[4] == service.owner_id
+        requester_account = (endpoint.requester or "").split(":")[4:5]
+        if endpoint.requester and (requester_account == [service.owner_id]
                                    or principal_allowed(endpoint.requester, service.allowed_principals)):
             return endpoint.requester
         root = f"arn:aws:iam::{endpoint.owner_id}:root"

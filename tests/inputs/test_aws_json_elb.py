@@ -212,6 +212,15 @@ def test_a_listener_on_another_port_misses(net):
     assert_dropped(net.trace_flow(CLIENT, "10.50.1.100", dport=80), "ENI_SG_RULES_MISMATCH")  # the endpoint's SG
 
 
+def test_a_gwlb_without_a_listener_drops_what_its_endpoint_sends(tmp_path):
+    data = accounts()
+    data[INSPECTION]["LoadBalancerListeners"][0]["Listeners"] = []
+    net = load(tmp_path, data)
+    trace = net.trace_flow("internet", "3.8.10.10", src="198.51.100.7")
+    assert_dropped(trace, "ELBV2_LISTENERS_MISMATCH")
+    assert "inspect-gwlb has no listener" in trace.reason
+
+
 def test_a_listener_to_a_group_of_another_vpc_is_an_error(tmp_path):
     data = accounts()
     data[PROVIDER]["TargetGroups"][0]["VpcId"] = "vpc-0c1e2d3c4b5a69788"
@@ -238,6 +247,18 @@ def test_gwlb_stickiness_comes_from_the_attributes(tmp_path):
     chosen = {next(h.id for h in net.trace_flow("internet", "3.8.10.10", src="198.51.100.7", sport=p).hops
                    if h.action == "inspect") for p in range(40000, 40010)}
     assert len(chosen) == 1  # the ports do not matter to a 2-tuple hash
+
+
+@pytest.mark.parametrize("attributes, field", [
+    ([{"Key": "stickiness.enabled", "Value": "true"}], "Attributes"),
+    ([{"Key": "stickiness.enabled", "Value": "true"}, {"Key": "stickiness.type", "Value": "lb_cookie"}],
+     "Attributes[1].Value")])
+def test_gwlb_stickiness_aws_does_not_have_is_an_error(tmp_path, attributes, field):
+    data = accounts()
+    data[INSPECTION]["LoadBalancerAttributes"][0]["Attributes"] = attributes
+    caught = error(tmp_path, data)
+    assert caught.file == file_of(tmp_path, INSPECTION, "LoadBalancerAttributes")
+    assert (caught.resource, caught.field) == (FW_TG, field) and "R70" in caught.message
 
 
 def test_an_attribute_that_is_not_true_or_false_is_an_error(tmp_path):
@@ -298,8 +319,10 @@ def test_r44_availability_zones_are_compared_by_id(tmp_path):
     data[PARTNER]["Subnets"][0]["AvailabilityZone"] = f"{REGION}c"
     for eni in data[PARTNER]["NetworkInterfaces"]:
         eni["AvailabilityZone"] = f"{REGION}c"
+    data[PROVIDER]["VpcEndpointConnections"][1]["VpcEndpointState"] = "available"
     net = load(tmp_path, data)
-    assert net.topology.get(PARTNER_ENDPOINT, m.InterfaceEndpoint) is not None
+    trace = net.trace_flow(PARTNER_HOST, "10.60.1.100")
+    assert trace.verdict == "delivered" and int_to_ip(trace.packet_out.src) == "10.50.10.5"  # the euw2-az2 node
     data[PARTNER]["Subnets"][0]["AvailabilityZoneId"] = "euw2-az1"  # now truly another zone
     caught = error(tmp_path / "second", data)
     assert (caught.resource, caught.field) == (PARTNER_ENDPOINT, "SubnetIds[0]")

@@ -423,3 +423,10 @@ def test_security_group_references_decide_inside_the_vpc(net, raw):
     ids = raw[1]
     assert net.trace_flow(ids["web"], "10.0.2.10", dport=8080).verdict == "delivered"  # from the web group
     assert_dropped(net.trace_flow(ids["batch"], "10.0.2.10", dport=8080), "ENI_SG_RULES_MISMATCH")
+
+
+@mock_aws
+def test_the_dumper_refuses_a_client_of_another_region(tmp_path):
+    with pytest.raises(ValueError, match="eu-west-1, not eu-west-2"):
+        write_snapshot(tmp_path, REGION, boto3.client("ec2", region_name="eu-west-1"))
+    assert not (tmp_path / REGION).exists()

@@ -8,6 +8,7 @@ import struct
 import zlib
 
 from ...model import GatewayLoadBalancerEndpoint, LoadBalancer, TargetGroup
+from ..compile import load_balancer_node
 from ..packet import UDP, Headers, int_to_ip
 from ..pipeline import MTU_TRANSIT
 
@@ -35,14 +36,16 @@ def forward(fw, walk, cvpc, subnet, hop):
     fw.record(endpoint.vpc_endpoint_id, "gwlb-endpoint", "forward", f"to {endpoint.service_name}", walk)
     service = fabric.endpoint_services[endpoint.service_name]
     az = port.subnet.subnet.availability_zone
-    node = next((fabric.load_balancer_nodes[(arn, az)] for arn in service.load_balancer_arns
-                 if (arn, az) in fabric.load_balancer_nodes), None)
+    node = load_balancer_node(fabric, service.load_balancer_arns, port.subnet.subnet)  # R44: by AZ id
     if node is None:
         return fw.drop(walk, "ENDPOINT_SERVICE_NOT_IN_AZ", service.service_id, "endpoint-service",
                        f"no Gateway Load Balancer of {service.name} has a node in {az} (R61)")
     balancer = fabric.topology.get(node.owner_id, LoadBalancer)
+    if not balancer.listeners:  # AWS JSON can hold a GWLB whose listener was never created
+        return fw.drop(walk, "ELBV2_LISTENERS_MISMATCH", balancer.load_balancer_arn, "load-balancer",
+                       f"{balancer.name} has no listener, so nothing goes to its appliances (R67)")
     group = fabric.topology.get(balancer.listeners[0].target_group_arn, TargetGroup)
-    appliance = choose_appliance(fw, group, az, walk.h)
+    appliance = choose_appliance(fw, group, node.subnet.subnet.availability_zone, walk.h)
     if appliance is None:
         return fw.drop(walk, "GWLB_NO_HEALTHY_TARGETS", group.target_group_arn, "target-group",
                        f"{group.name} has no healthy appliance")

@@ -8,6 +8,7 @@ import struct
 import zlib
 
 from ...model import LoadBalancer, TargetGroup
+from ..compile import load_balancer_node
 from ..packet import TCP, int_to_ip, ip_to_int
 
 PP2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -43,8 +44,7 @@ def to_endpoint_service(fw, walk, port, endpoint):
         return fw.drop(walk, "BAD_STATE", endpoint.vpc_endpoint_id, "interface-endpoint",
                        f"{endpoint.vpc_endpoint_id} is {endpoint.state}")
     az = port.subnet.subnet.availability_zone
-    node = next((fabric.load_balancer_nodes.get((arn, az)) for arn in service.load_balancer_arns
-                 if (arn, az) in fabric.load_balancer_nodes), None)
+    node = load_balancer_node(fabric, service.load_balancer_arns, port.subnet.subnet)  # R44: by AZ id
     if node is None:
         return fw.drop(walk, "ENDPOINT_SERVICE_NOT_IN_AZ", service.service_id, "endpoint-service",
                        f"no load balancer of {service.name} has a node in {az} (R61)")
@@ -59,7 +59,7 @@ def to_endpoint_service(fw, walk, port, endpoint):
         return fw.drop(walk, "ELBV2_LISTENERS_MISMATCH", balancer.load_balancer_arn, "load-balancer",
                        f"{balancer.name} has no listener on port {h.dport} (listeners: {ports})")
     group = fabric.topology.get(listener.target_group_arn, TargetGroup)
-    target = choose_target(fw, group, az, h)
+    target = choose_target(fw, group, node.subnet.subnet.availability_zone, h)  # the provider's name of the AZ
     if target is None:
         return fw.drop(walk, "ELBV2_NO_HEALTHY_TARGETS", group.target_group_arn, "target-group",
                        f"{group.name} has no healthy target")
