@@ -71,7 +71,7 @@ _CODES = [
     Code("ENDPOINT_CONNECTION_REJECTED", "R59", "the endpoint service rejected the endpoint connection"),
     Code("ENDPOINT_SERVICE_NOT_IN_AZ", "R61", "the endpoint service has no load balancer node in the endpoint's AZ"),
     Code("ELBV2_LISTENERS_MISMATCH", "R57", "the load balancer has no listener that accepts the traffic"),
-    Code("ELBV2_NO_HEALTHY_TARGETS", "R73", "the target group has no healthy target"),
+    Code("ELBV2_NO_TARGETS", "R57", "the load balancer's target group has no registered target"),
     Code("LOAD_BALANCER_NO_SESSION", "R62",
          "the load balancer forwards only connections consumers opened; nothing enters the consumer VPC"),
     Code("GWLB_NO_HEALTHY_TARGETS", "R73", "the Gateway Load Balancer has no healthy appliance"),

@@ -125,9 +125,24 @@ def test_r64_the_target_sees_the_nlb_and_proxy_protocol_carries_the_client():
     assert header[28] == 0xEA and header[32:].decode() == endpoint_id  # PP2_TYPE_AWS, subtype VPCE id
 
 
-def test_r73_no_healthy_target_is_a_dropped_trace_not_a_load_error():
-    trace = build(H1="unhealthy", H2="draining").trace_flow("c1", "10.9.1.100")
-    assert_dropped(trace, "ELBV2_NO_HEALTHY_TARGETS")
+def test_with_no_healthy_target_the_nlb_fails_open():
+    """AWS's NLB health-check documentation: when every target fails its checks, the load balancer
+    routes to all of them. The configuration is accepted and the traffic is not dropped."""
+    net = build(H1="unhealthy", H2="draining")
+    trace = net.trace_flow("c1", "10.9.1.100")
+    assert trace.verdict == "delivered"
+    assert any("fails open" in h.detail for h in trace.hops if h.type == "load-balancer")
+    reached = {net.trace_flow("c1", "10.9.1.100", sport=s).delivered_to for s in range(40000, 40030)}
+    assert reached == {net.topology.find("t1").id, net.topology.find("t2").id}
+
+
+def test_an_empty_target_group_is_a_dropped_trace_not_a_load_error():
+    net = network_from_yaml(PROVIDER_AND_CONSUMER.replace(
+        "targets: [{target: t1, health: {H1}}, {target: t2, health: {H2}}]", "targets: []").replace(
+        "{PP2}", "false").replace("{NLB_SUBNETS}", "a, b").replace("{EP_SUBNETS}", "c-a, c-b").replace(
+        "{PRINCIPAL}", "arn:aws:iam::111111111111:root").replace("{ACCEPT}", "true").replace(
+        "{ALLOWED}", '"arn:aws:iam::111111111111:root"').replace("{ACCEPTED}", "ep"))
+    assert_dropped(net.trace_flow("c1", "10.9.1.100"), "ELBV2_NO_TARGETS")
 
 
 def test_unhealthy_targets_are_skipped():

@@ -185,12 +185,13 @@ def test_an_arn_that_contradicts_the_type_is_reported(tmp_path):
 # --- target groups, listeners, health, attributes ----------------------------------------------------
 
 
-def test_unhealthy_targets_take_no_traffic(tmp_path):
+def test_when_every_target_is_unhealthy_the_nlb_fails_open(tmp_path):
     data = accounts()
     for description in data[PROVIDER]["LoadBalancerTargetHealth"][0]["TargetHealthDescriptions"]:
         description["TargetHealth"] = {"State": "unhealthy", "Reason": "Target.FailedHealthChecks"}
     net = load(tmp_path, data)
-    assert_dropped(net.trace_flow(CLIENT, APP_NAME), "ELBV2_NO_HEALTHY_TARGETS")
+    trace = net.trace_flow(CLIENT, APP_NAME)
+    assert trace.verdict == "delivered" and any("fails open" in h.detail for h in trace.hops)
 
 
 def test_one_unhealthy_target_leaves_the_other(tmp_path):

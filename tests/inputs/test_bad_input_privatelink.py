@@ -58,10 +58,22 @@ def test_a_gwlb_endpoint_whose_service_is_missing_is_one_line(tmp_path):
     assert_one_line(trace(path, "web-1", "8.8.8.8"), str(path), "endpoints.gwlbe: service:", "'gone'")
 
 
-def test_a_target_group_with_no_healthy_target_is_a_dropped_trace(tmp_path):
-    """AWS accepts the configuration; the traffic finds nobody (R73)."""
+def test_a_target_group_with_no_healthy_target_is_accepted_and_fails_open(tmp_path):
+    """AWS accepts the configuration and its NLB fails open: the traffic reaches the targets anyway,
+    and the trace says so."""
     path = write(tmp_path, PROVIDER_AND_CONSUMER, DEFAULTS, H1="unhealthy", H2="unhealthy")
     result = trace(path, "c1", "10.9.1.100", "--json")
     assert result.returncode == 0
     data = json.loads(result.stdout)
-    assert (data["verdict"], data["code"]) == ("dropped", "ELBV2_NO_HEALTHY_TARGETS")
+    assert data["verdict"] == "delivered" and any("fails open" in hop["detail"] for hop in data["hops"])
+
+
+def test_a_target_group_with_no_target_is_a_dropped_trace(tmp_path):
+    """AWS accepts an empty target group; the traffic finds nobody."""
+    text = PROVIDER_AND_CONSUMER.replace("targets: [{target: t1, health: {H1}}, {target: t2, health: {H2}}]",
+                                         "targets: []")
+    path = write(tmp_path, text, DEFAULTS)
+    result = trace(path, "c1", "10.9.1.100", "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert (data["verdict"], data["code"]) == ("dropped", "ELBV2_NO_TARGETS")

@@ -61,9 +61,9 @@ def to_endpoint_service(fw, walk, port, endpoint):
     group = fabric.topology.get(listener.target_group_arn, TargetGroup)
     target = choose_target(fw, group, node.subnet.subnet.availability_zone, h)  # the provider's name of the AZ
     if target is None:
-        return fw.drop(walk, "ELBV2_NO_HEALTHY_TARGETS", group.target_group_arn, "target-group",
-                       f"{group.name} has no healthy target")
-    target_ip, target_port, target_label = target
+        return fw.drop(walk, "ELBV2_NO_TARGETS", group.target_group_arn, "target-group",
+                       f"{group.name} has no registered target")
+    target_ip, target_port, target_label, failed_open = target
     node_ip = min(node.addresses)
     outside = fw.session.nat_translate(node.id, (h.src, target_ip, TCP, h.sport, target_port),
                                        via=(port, h.dst, h.dport), scope=endpoint.vpc_endpoint_id)
@@ -72,6 +72,8 @@ def to_endpoint_service(fw, walk, port, endpoint):
     walk.through_middlebox = True  # the consumer's security groups mean nothing in the provider VPC
     detail = (f"{balancer.name} node in {az}: listener {listener.port} -> {group.name} -> {target_label}; "
               f"the target sees the NLB's address {int_to_ip(node_ip)} (R64)")
+    if failed_open:
+        detail += "; every target is unhealthy, so the NLB fails open and uses them all"
     if group.proxy_protocol_v2:
         header = proxy_protocol_v2(h.src, h.sport, h.dst, h.dport, endpoint.vpc_endpoint_id)
         detail += (f"; proxy protocol v2 header ({len(header)} bytes) carries client {int_to_ip(h.src)}:{h.sport} "
@@ -81,10 +83,14 @@ def to_endpoint_service(fw, walk, port, endpoint):
 
 
 def choose_target(fw, group, az, h):
-    """A healthy target, same AZ first (cross-zone otherwise), picked by the flow's hash."""
+    """A healthy target, same AZ first (cross-zone otherwise), picked by the flow's hash. When no
+    target is healthy an NLB fails open: every registered target takes flows (AWS's NLB health
+    check documentation). None only when nothing is registered. Returns (address, port, label,
+    whether it failed open)."""
     healthy = [t for t in group.targets if t.health == "healthy"]
+    failed_open = not healthy
     resolved = []
-    for t in healthy:
+    for t in healthy or group.targets:
         if group.target_type == "instance":
             target_port = fw.fabric.instance_port(t.target_id)
             if target_port is None:
@@ -98,9 +104,10 @@ def choose_target(fw, group, az, h):
                              f"{t.target_id}:{t.port}"))
     if not resolved:
         return None
-    local = [r for r in resolved if r[0] == az] or resolved
+    # Failing open spreads over every enabled AZ; otherwise the node's own AZ comes first.
+    local = resolved if failed_open else ([r for r in resolved if r[0] == az] or resolved)
     _, address, port, label = local[zlib.crc32(repr(h.flow()).encode()) % len(local)]
-    return address, port, label
+    return address, port, label, failed_open
 
 
 def receive_at_node(fw, walk, node):
