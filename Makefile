@@ -23,8 +23,11 @@ run: install
 test: install system-packages  # packages added since the virtualenv was made (tshark) are installed too
 	$(BIN)/python -m pytest
 
+# Benchmarks also need trafgen (the kernel baseline) and iperf3 (the lab's TCP figure).
 bench: install
+	$(MAKE) system-packages DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) netsniff-ng iperf3"
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/lab.py
 
 install: $(STAMP)
 

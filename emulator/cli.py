@@ -87,6 +87,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def load_network(path):
+    """Load for a command: warnings on stderr, and the loaded network frozen out of the garbage
+    collector's scans for the rest of this process (it lives until the command ends)."""
+    import gc
+
+    network = load(path)
+    gc.freeze()
+    _warn(network)
+    return network
+
+
 def _warn(network) -> None:
     for warning in network.topology.warnings:
         print(f"vpcemu: warning: {warning}", file=sys.stderr)
@@ -95,8 +106,7 @@ def _warn(network) -> None:
 def cmd_trace(args) -> int:
     try:
         sport, dport = _port(args.sport, "--sport"), _port(args.dport, "--dport")
-        network = load(args.topology)
-        _warn(network)
+        network = load_network(args.topology)
         if args.src is not None and not is_ipv4(args.src):
             raise InputError(f"not an IPv4 address: {args.src!r}", field="--src")
         trace = network.trace_flow(args.source, args.destination, args.proto, sport, dport, src=args.src,
@@ -116,8 +126,7 @@ def cmd_demo(args) -> int:
     failed = 0
     out: list[str] = []  # printed once every trace has run: a bad trace leaves no half-printed demo
     for path in args.topologies:
-        network = load(path)
-        _warn(network)
+        network = load_network(path)
         out.append(f"# {path}")
         for i, spec in enumerate(read_trace_specs(path)):
             try:
@@ -165,8 +174,7 @@ def cmd_replay(args) -> int:
 
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}", field="--workers")
-    network = load(args.topology)
-    _warn(network)
+    network = load_network(args.topology)
     from .record.cli import replay_options
 
     report = replay(network, args.capture, args.at, args.out, args.workers,
@@ -178,8 +186,7 @@ def cmd_replay(args) -> int:
 
 
 def cmd_resolve(args) -> int:
-    network = load(args.topology)
-    _warn(network)
+    network = load_network(args.topology)
     answer = network.lookup(args.name, args.source)
     rcode = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}.get(answer.rcode, str(answer.rcode))
     print(f"{args.name}: {rcode} {' '.join(answer.addresses)}".rstrip())
@@ -190,8 +197,7 @@ def cmd_resolve(args) -> int:
 def cmd_services(args) -> int:
     from .services.catalog import hidden_reasons, visible_services
 
-    network = load(args.topology)
-    _warn(network)
+    network = load_network(args.topology)
     for listing in visible_services(network.topology, args.principal):
         extra = []
         if listing.availability_zones:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import mmap
 import os
 import struct
 import sys
@@ -26,6 +27,7 @@ from .dataplane.packet import ETH_P_IP, PROTO_NAMES, TCP, UDP, int_to_ip, parse_
 from .inputs.errors import InputError, MalformedPacket
 from .inputs.pcap import LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW, PcapWriter, open_pcap
 
+CHECKPOINT = 64 << 20  # bytes of capture between page releases and progress reports
 FLOW_TABLE_LIMIT = 200_000  # flows counted exactly; beyond it the smallest are forgotten (constant memory)
 BAD = "bad"
 
@@ -253,7 +255,10 @@ class Replayer:
         lead_to = lead_from + len(lead)
         frag_at, ttl_at, proto_at, header_end = ip_offset + 6, ip_offset + 8, ip_offset + 9, ip_offset + 20
         packets = bad_packets = bad_bytes = 0
-        next_progress = 1 << 20
+        # Every CHECKPOINT bytes of capture: release the pages already read (a memory-mapped file's
+        # pages count as resident otherwise, and memory would grow with the capture) and report progress.
+        checkpoint = capture.first_record + CHECKPOINT
+        released = 0
         while offset < size:
             if offset + 16 > size:
                 raise InputError(f"truncated pcap record header at byte offset {offset}", file=capture.path)
@@ -317,9 +322,11 @@ class Replayer:
                     windows[-1][1] = ts_sec
             if writer is not None and stat.decision.verdict != "dropped":
                 writer.write(ts_sec, ts_frac, frame, wirelen, stat)
-            if progress is not None and packets >= next_progress:
-                next_progress += 1 << 20
-                progress(packets, offset, size)
+            if offset >= checkpoint:
+                checkpoint += CHECKPOINT
+                released = _release(data, released, offset)
+                if progress is not None:
+                    progress(packets, offset, size)
         report = self.report
         for stat in list(flows.values()) + self._folded:
             if stat.decision is None:
@@ -571,6 +578,15 @@ def _merge_parts(parts: list[str], out: str) -> None:
     finally:
         for c in captures:
             c.close()
+
+
+def _release(data, released: int, offset: int) -> int:
+    """Drop the mapped pages before `offset` from this process's memory; returns the new mark."""
+    end = offset - offset % mmap.PAGESIZE
+    if end > released and hasattr(data, "madvise"):
+        data.madvise(mmap.MADV_DONTNEED, released, end - released)
+        return end
+    return released
 
 
 def print_progress(packets: int, offset: int, size: int) -> None:

@@ -128,12 +128,13 @@ def compile_topology(topology: m.Topology) -> Fabric:
     route_fibs = {t.route_table_id: compile_route_table(t, vpcs.get(t.vpc_id), prefix_lists)
                   for t in topology.all(m.RouteTable)}
     nacls = {a.network_acl_id: compile_nacl(a) for a in topology.all(m.NetworkAcl)}
+    rel = topology.relations()
 
     subnets: dict[str, CompiledSubnet] = {}
     for s in topology.all(m.Subnet):
         cvpc = vpcs[s.vpc_id]
-        table = topology.route_table_of(s)
-        acl = topology.network_acl_of(s)
+        table = rel.route_table_of(s)
+        acl = rel.network_acl_of(s)
         cs = CompiledSubnet(s, cvpc, F.parse_cidr(s.cidr_block),
                             table.route_table_id if table else None,
                             route_fibs.get(table.route_table_id) if table else None,
@@ -142,10 +143,10 @@ def compile_topology(topology: m.Topology) -> Fabric:
         cvpc.subnets.insert(cs.network[0], cs.network[1], cs)
 
     for cvpc in vpcs.values():
-        igw = topology.internet_gateway_of(cvpc.id)
+        igw = rel.internet_gateway.get(cvpc.id)
         cvpc.internet_gateway = igw
         if igw:
-            edge = topology.edge_route_table(igw.internet_gateway_id)
+            edge = rel.edge_route_table.get(igw.internet_gateway_id)
             cvpc.edge_fib = route_fibs.get(edge.route_table_id) if edge else None
             cvpc.edge_route_table_id = edge.route_table_id if edge else None
 
@@ -177,7 +178,7 @@ def compile_topology(topology: m.Topology) -> Fabric:
     public_of = {(p.vpc.id, p.private): address for address, p in public.items()}
     main_fib = {}
     for cvpc in vpcs.values():
-        main = topology.main_route_table(cvpc.id)
+        main = rel.main_route_table.get(cvpc.id)
         if main is not None:
             main_fib[cvpc.id] = route_fibs[main.route_table_id]
 

@@ -8,6 +8,7 @@ one NextHop, not 500.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -35,19 +36,24 @@ RANK_NAMES = {STATIC: "static", PREFIX_LIST: "prefix-list", PROPAGATED: "propaga
 RESERVED_LINK_LOCAL = (ip_to_int("169.254.168.0"), 22)
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# Four plain decimal octets (inet_aton alone would read 010 as octal, 0x0a as hex, and ignore
+# trailing junk), then an optional plain decimal length.
+_CIDR = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/([0-9]{{1,2}}))?", re.ASCII)
+
+
 def parse_cidr(cidr: str) -> tuple[int, int]:
     """(network, length) with host bits cleared (R19). ValueError on anything that is not IPv4 CIDR."""
-    address, slash, length_text = cidr.partition("/")
-    if slash and not (length_text.isascii() and length_text.isdigit()):
-        raise ValueError(f"bad prefix length in {cidr!r}")
-    length = int(length_text) if slash else 32
-    if not 0 <= length <= 32:
-        raise ValueError(f"bad prefix length in {cidr!r}")
-    # Four plain decimal octets: inet_aton alone would read 010 as octal, 0x0a as hex and ignore trailing junk.
-    octets = address.split(".")
-    if len(octets) != 4 or not all(o.isascii() and o.isdigit() and len(o) <= 3 and (o == "0" or o[0] != "0")
-                                   and int(o) <= 255 for o in octets):
+    match = _CIDR.fullmatch(cidr) if isinstance(cidr, str) else None
+    if match is None:
+        address, slash, length_text = str(cidr).partition("/")
+        if slash and not (length_text.isascii() and length_text.isdigit() and int(length_text) <= 32):
+            raise ValueError(f"bad prefix length in {cidr!r}")
         raise ValueError(f"not an IPv4 address: {address!r}")
+    length = int(match.group(1)) if match.group(1) is not None else 32
+    if length > 32:
+        raise ValueError(f"bad prefix length in {cidr!r}")
+    address = cidr.partition("/")[0]
     value = ip_to_int(address)
     mask = (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
     return value & mask, length

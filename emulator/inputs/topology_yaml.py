@@ -13,6 +13,7 @@ import yaml
 
 from .. import model as m
 from ..services.aws_public import ensure_managed_prefix_lists
+from ..dataplane.fib import format_cidr, parse_cidr
 from .errors import InputError
 from .latency_yaml import read_latency
 from .yaml_privatelink import RegionReading, VpcReading, aws_service_region
@@ -52,7 +53,11 @@ def load_yaml(path: str | Path) -> m.Topology:
     return YamlReader(str(path)).read(document)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): about 3x faster on big files.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the last)."""
 
     def construct_mapping(self, node, deep=False):
@@ -111,15 +116,15 @@ class YamlReader(RegionReading):
             raise self.error(where, unknown[0], f"unknown field (expected one of: {', '.join(sorted(allowed))})")
 
     def cidr(self, value: Any, where: str, field: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(str(value), strict=False)
-        except (ValueError, TypeError):
-            raise self.error(where, field, f"invalid IPv4 CIDR {value!r}") from None
-        if "/" not in str(value):
+        text = str(value)
+        if "/" not in text:
             raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (no prefix length)")
-        if not str(value).rsplit("/", 1)[1].isdigit():
+        if not text.rsplit("/", 1)[1].isdigit():
             raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (the prefix length is a number, not a mask)")
-        return str(network)  # R19: host bits cleared
+        try:
+            return format_cidr(*parse_cidr(text))  # R19: host bits cleared
+        except ValueError:
+            raise self.error(where, field, f"invalid IPv4 CIDR {value!r}") from None
 
     def address(self, value: Any, where: str, field: str) -> str:
         try:
@@ -522,6 +527,7 @@ class VpcContext(VpcReading):
         self.name = name
         self.where = where
         self.used: dict[str, set[str]] = {}
+        self.main_table: m.RouteTable | None = None  # R4: exactly one per VPC
 
     def new_id(self, prefix: str, *parts: str) -> str:
         return self.r.new_id(prefix, self.vpc.region, self.name, *parts)
@@ -558,7 +564,7 @@ class VpcContext(VpcReading):
             self.add_default_nacl()
         for name, table in r.mapping(spec.get("route_tables"), where, "route_tables").items():
             self.read_route_table(str(name), r.mapping(table, f"{where}.route_tables.{name}"))
-        if r.topology.main_route_table(self.vpc.vpc_id) is None:
+        if self.main_table is None:
             self.read_route_table("main", {"main": True})
         for name, subnet in r.mapping(spec.get("subnets"), where, "subnets").items():
             self.read_subnet(str(name), r.mapping(subnet, f"{where}.subnets.{name}"))
@@ -771,9 +777,11 @@ class VpcContext(VpcReading):
         self.register("route table", name, table_id, where)
         table = m.RouteTable(table_id, self.vpc.vpc_id, main=r.flag(spec, "main", False, where), name=name,
                              **self.common())
-        if table.main and r.topology.main_route_table(self.vpc.vpc_id) is not None:
+        if table.main and self.main_table is not None:
             raise r.error(where, "main", "a VPC has exactly one main route table (R4)")
         r.topology.add(table)
+        if table.main:
+            self.main_table = table
         for i, route in enumerate(r.sequence(spec.get("routes"), where, "routes")):
             r.pending_routes.append((self.name, table, r.mapping(route, f"{where}.routes[{i}]"), f"{where}.routes[{i}]"))
         for i, gateway in enumerate(r.sequence(spec.get("edge_associations"), where, "edge_associations")):

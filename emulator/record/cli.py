@@ -120,7 +120,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 def cmd_cost(args) -> int:
-    from ..api import load
+    from ..cli import load_network
     from .cost import path_cost
     from .latency import LatencyModel, describe
 
@@ -128,9 +128,7 @@ def cmd_cost(args) -> int:
         gb = _gb(args.gb_per_month)
         pairs = [(args.source, args.destination)] + [_pair(text) for text in args.compare]
         dport = _port(args.dport)
-        network = load(args.topology)
-        for warning in network.topology.warnings:
-            print(f"vpcemu: warning: {warning}", file=sys.stderr)
+        network = load_network(args.topology)
         direction = "download" if args.download else "upload"
         model = LatencyModel.for_network(network)
         costs = []
@@ -252,13 +250,11 @@ def render_comparison(network, costs) -> str:
 # --- graph ----------------------------------------------------------------------------------------
 
 def cmd_graph(args) -> int:
-    from ..api import load
+    from ..cli import load_network
     from .graph import build, render, write_output
 
     try:
-        network = load(args.topology)
-        for warning in network.topology.warnings:
-            print(f"vpcemu: warning: {warning}", file=sys.stderr)
+        network = load_network(args.topology)
         trace = network.trace_flow(*args.trace) if args.trace else None
         if args.format == "png" and args.output is None and sys.stdout.isatty():
             raise InputError("PNG is binary: give -o FILE (or pipe stdout)", field="--output")
