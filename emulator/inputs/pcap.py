@@ -7,6 +7,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import AtomicFile
 from .errors import InputError
 
 LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_IPV4 = 1, 101, 228
@@ -55,28 +56,14 @@ def open_pcap(path: str | Path) -> PcapFile:
     return PcapFile(path, data, endian, ticks, linktype)
 
 
-class PcapWriter:
+class PcapWriter(AtomicFile):
     """Writes a classic pcap, atomically: to a temporary file renamed into place on close()."""
 
     def __init__(self, path: str | Path, linktype: int = LINKTYPE_ETHERNET, snaplen: int = 262144):
-        self.path = str(path)
-        self._tmp = f"{self.path}.partial"
-        try:
-            self._file = open(self._tmp, "wb")
-        except OSError as error:
-            raise InputError(f"cannot write: {error.strerror}", file=self.path) from None
+        super().__init__(path)
         self._file.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype))
         self._record = struct.Struct("<IIII")
 
     def write(self, ts_sec: int, ts_usec: int, frame: bytes, wire_length: int | None = None) -> None:
         self._file.write(self._record.pack(ts_sec, ts_usec, len(frame), wire_length or len(frame)))
         self._file.write(frame)
-
-    def close(self) -> None:
-        self._file.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        self._file.close()
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)

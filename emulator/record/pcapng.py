@@ -8,11 +8,11 @@ for merging the parts that replay workers write and for tests that do not need W
 """
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import AtomicFile
 from ..inputs.errors import InputError
 
 SHB, IDB, EPB = 0x0A0D0D0A, 0x00000001, 0x00000006
@@ -47,18 +47,13 @@ class Interface:
     tsresol: int = 9  # timestamps in units of 10**-tsresol seconds
 
 
-class PcapngWriter:
+class PcapngWriter(AtomicFile):
     """Writes one section. Interfaces are added on first use (`interface(name)` returns its id)."""
 
     def __init__(self, path: str | Path, application: str = "vpcemu", snaplen: int = 262144):
-        self.path = str(path)
-        self._tmp = f"{self.path}.partial"
+        super().__init__(path)
         self.snaplen = snaplen
         self.interfaces: dict[str, int] = {}
-        try:
-            self._file = open(self._tmp, "wb")
-        except OSError as error:
-            raise InputError(f"cannot write: {error.strerror}", file=self.path) from None
         body = struct.pack("<IHHq", BYTE_ORDER_MAGIC, 1, 0, -1)
         body += _option(SHB_USERAPPL, application.encode()) + _option(OPT_END, b"")
         self._file.write(_block(SHB, body))
@@ -101,15 +96,6 @@ class PcapngWriter:
         if options:
             body += options + _option(OPT_END, b"")
         self._file.write(_block(EPB, body))
-
-    def close(self) -> None:
-        self._file.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        self._file.close()
-        if os.path.exists(self._tmp):
-            os.unlink(self._tmp)
 
 
 @dataclass

@@ -108,7 +108,7 @@ class Trace:
             outcome += f"  (as {self.packet_out.describe()})"
         lines.append(f"=> {outcome}")
         if self.reply is not None:
-            lines.append("return " + self.reply.render().replace("\n", "\n"))
+            lines.append("return " + self.reply.render())
             lines.append("=> connection " + ("REACHABLE" if self.reachable else "NOT REACHABLE")
                          + (" (asymmetric: the reply takes another path, R82)" if self.asymmetric else ""))
         return "\n".join(lines)
