@@ -108,11 +108,9 @@ class Forwarder:
 
     def from_internet(self, h: Headers, origin: str = "internet", origin_type: str = "internet") -> Outcome:
         """A packet arriving from the internet (or a public AWS service endpoint)."""
-        from .targets import igw
-
         walk = Walk(h)
         self.record(origin, origin_type, "send", h.describe(), walk)
-        return igw.from_internet(self, walk)
+        return targets.igw.from_internet(self, walk)
 
     def reply(self, responder: Responder, h: Headers) -> Outcome:
         """The reply of a delivered packet, sent by `responder` and routed by its own tables (R82)."""
@@ -207,12 +205,10 @@ class Forwarder:
         return self.route(walk, subnet.fib, subnet.route_table_id, subnet.vpc, subnet)
 
     def route(self, walk: Walk, fib, table_id: str, cvpc: CompiledVpc, subnet: CompiledSubnet | None) -> Outcome:
-        from .targets import dispatch
-
         hop = self.lookup(walk, fib, table_id, "route-table")
         if isinstance(hop, Outcome):
             return hop
-        return dispatch(self, walk, cvpc, subnet, hop)
+        return targets.dispatch(self, walk, cvpc, subnet, hop)
 
     def lookup(self, walk: Walk, fib, table_id: str, table_type: str) -> NextHop | Outcome:
         """Look the destination up in a VPC or TGW route table; record the route that matched, or
@@ -255,13 +251,9 @@ class Forwarder:
     def receive(self, walk: Walk, port: Port) -> Outcome:
         """The destination ENI: SG ingress, then what stands behind it (R117 step 6)."""
         if port.owner_kind == NAT_GATEWAY:
-            from .targets import nat
-
-            return nat.receive(self, walk, port)
+            return targets.nat.receive(self, walk, port)
         if port.owner_kind == LOAD_BALANCER:
-            from .targets import privatelink
-
-            return privatelink.receive_at_node(self, walk, port)
+            return targets.privatelink.receive_at_node(self, walk, port)
         if port.owner_kind == GWLB_ENDPOINT:
             return self.drop(walk, "NO_ENI_FOR_DESTINATION", port.owner_id, "gwlb-endpoint",
                              "a Gateway Load Balancer endpoint is a route target, not a destination (R74)")
@@ -269,9 +261,7 @@ class Forwarder:
             return self.drop(walk, "ENI_SG_RULES_MISMATCH", port.id, "network-interface",
                              f"no inbound rule of {', '.join(port.security_groups.group_ids)} allows it")
         if port.owner_kind == INTERFACE_ENDPOINT:
-            from .targets import interface_endpoint
-
-            return interface_endpoint.receive(self, walk, port)
+            return targets.interface_endpoint.receive(self, walk, port)
         kind = "instance" if port.owner_kind == INSTANCE else "network-interface"
         return self.deliver(walk, port.owner_id, kind, f"{port.id} {port.owner_label}", Responder("port", port.id, port))
 
@@ -281,3 +271,7 @@ class Forwarder:
             return self.drop(walk, "DNS_RESOLVER_DISABLED", cvpc.id, "vpc")
         return self.deliver(walk, "AmazonProvidedDNS", "dns-resolver", f"resolver of {cvpc.id} (R131)",
                             Responder("resolver", "AmazonProvidedDNS", vpc=cvpc))
+
+
+# The handlers import this module (Outcome, Responder, MTUs), so they are imported after it is defined.
+from . import targets  # noqa: E402

@@ -18,7 +18,7 @@ def short_id(component_id: str) -> str:
     return component_id.rsplit(":", 1)[-1] if component_id.startswith("arn:") else component_id
 
 
-@dataclass
+@dataclass(slots=True)
 class Hop:
     id: str
     type: str

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ...model import routing as r
-from . import eni, gateway_endpoint, gwlbe, igw, local, nat, pcx, tgw, unsupported, vgw
+from . import (eni, gateway_endpoint, gwlbe, igw, interface_endpoint, local, nat, pcx, privatelink, tgw,  # noqa: F401
+               unsupported, vgw)
 
 HANDLERS = {
     r.LOCAL: local.forward,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...model import InterfaceEndpoint
 from ..packet import TCP
 from ..pipeline import Responder
+from . import privatelink
 
 
 def receive(fw, walk, port):
@@ -13,8 +14,6 @@ def receive(fw, walk, port):
     if walk.h.proto != TCP:
         return fw.drop(walk, "INTERFACE_ENDPOINT_TCP_ONLY", endpoint.vpc_endpoint_id, "interface-endpoint")
     if endpoint.service_name.startswith("com.amazonaws.vpce."):
-        from . import privatelink
-
         return privatelink.to_endpoint_service(fw, walk, port, endpoint)
     if endpoint.state != "available":
         return fw.drop(walk, "BAD_STATE", endpoint.vpc_endpoint_id, "interface-endpoint",
