@@ -268,10 +268,10 @@ class Replayer:
             if offset > size:
                 raise InputError(f"truncated pcap record at byte offset {start - 16}: {caplen} bytes announced, "
                                  f"{size - start} left", file=capture.path)
-            frame = data[start:offset]
-            key_bytes = frame[key_from:key_to]
+            key_bytes = data[start + key_from:start + key_to]
             if sharded and hash(key_bytes) % shard_count != shard_index:
-                continue
+                continue  # another worker's flow: only its key was read
+            frame = data[start:offset]
             stat = quick.get(key_bytes)
             if (stat is None or frame[lead_from:lead_to] != lead or frame[proto_at] != stat.proto
                     or frame[frag_at] & 0x3F or frame[frag_at + 1] or not frame[ttl_at]
