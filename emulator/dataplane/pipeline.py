@@ -69,10 +69,13 @@ class Forwarder:
     # --- recording and outcomes -------------------------------------------------------------
 
     def record(self, component_id: str, component_type: str, action: str, detail: str = "",
-               walk: Walk | None = None, before: Headers | None = None) -> None:
+               walk: Walk | None = None, before: Headers | None = None, wire=None) -> None:
+        """Record a hop (when recording). `wire` is a callable giving the packet's bytes at this hop,
+        for hops whose headers do not show them (an encapsulation): called only when recording."""
         if self.recorder is not None:
             after = walk.h if walk else None
-            self.recorder.append(Hop(component_id, component_type, action, detail, before or after, after))
+            self.recorder.append(Hop(component_id, component_type, action, detail, before or after, after,
+                                     wire() if wire is not None else None))
 
     def drop(self, walk: Walk, code_name: str, component_id: str, component_type: str,
              detail: str = "") -> Outcome:

@@ -354,13 +354,17 @@ class TransitGatewayReading:
                              f"(ECMP); vpcemu forwards through the first, {attachments[0]}")
             if state == "active":
                 out.transit_gateway_attachment_id = attachments[0] if attachments else None
-                why = self.target_attachment(route, "TransitGatewayAttachments[0].TransitGatewayAttachmentId",
-                                             out.transit_gateway_attachment_id, table, f"route {out.destination}")
-                if why is not None:
-                    out.state = "blackhole"
-                    self.warn(r, f"route {out.destination} -> {out.transit_gateway_attachment_id or 'nothing'} is "
-                                 f"active in the data, but {why}; it is kept as blackhole (R94)")
+                self.follow_or_blackhole(r, route, "TransitGatewayAttachments[0].TransitGatewayAttachmentId", out,
+                                         table, f"route {out.destination}")
             table.routes.append(out)
+
+    def follow_or_blackhole(self, report, record, field, out, table, label) -> None:
+        """A route AWS reports active whose attachment cannot be followed stays, as blackhole (R94)."""
+        why = self.target_attachment(record, field, out.transit_gateway_attachment_id, table, label)
+        if why is not None:
+            out.state = "blackhole"
+            self.warn(report, f"{label} -> {out.transit_gateway_attachment_id or 'nothing'} is active in the data, "
+                              f"but {why}; it is kept as blackhole (R94)")
 
     @_reads_transit_record
     def read_tgw_prefix_list_reference(self, r) -> None:
@@ -378,12 +382,8 @@ class TransitGatewayReading:
         if out.state == "active":
             attachment = r.child("TransitGatewayAttachment")
             out.transit_gateway_attachment_id = attachment.opt_text("TransitGatewayAttachmentId") if attachment else None
-            why = self.target_attachment(r, "TransitGatewayAttachment.TransitGatewayAttachmentId",
-                                         out.transit_gateway_attachment_id, table, f"route {pl_id}")
-            if why is not None:
-                out.state = "blackhole"
-                self.warn(r, f"route {pl_id} -> {out.transit_gateway_attachment_id or 'nothing'} is active in the "
-                             f"data, but {why}; it is kept as blackhole (R94)")
+            self.follow_or_blackhole(r, r, "TransitGatewayAttachment.TransitGatewayAttachmentId", out, table,
+                                     f"route {pl_id}")
         table.routes.append(out)
 
     @_reads_transit_record

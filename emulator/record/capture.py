@@ -47,7 +47,8 @@ def write_trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
                 iface = writer.interface(name, _describe(network, hop), LINKTYPE_RAW, tsresol=9)
                 when = offset_ns + int(estimate.at_hop(i) * NS_PER_MS) + i * DECISION_STEP_NS
                 direction = OUTBOUND if hop.action in ("send", "exit") else INBOUND if hop.action == "deliver" else 0
-                writer.packet(iface, when, packet_bytes(headers), comment=hop_comment(hop, i + 1, leg),
+                data = hop.wire or packet_bytes(headers)  # GENEVE and PPv2 bytes where a hop carries them
+                writer.packet(iface, when, data, comment=hop_comment(hop, i + 1, leg),
                               direction=direction)
                 count += 1
             offset_ns += int(estimate.one_way_ms * NS_PER_MS) + len(part.hops) * DECISION_STEP_NS

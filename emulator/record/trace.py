@@ -26,6 +26,7 @@ class Hop:
     detail: str
     headers_in: Headers | None = None
     headers_out: Headers | None = None
+    wire: bytes | None = None  # the packet's bytes here when the headers alone do not tell (GENEVE, PPv2)
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "type": self.type, "action": self.action, "detail": self.detail}

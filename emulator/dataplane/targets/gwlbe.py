@@ -9,7 +9,7 @@ import zlib
 
 from ...model import GatewayLoadBalancerEndpoint, LoadBalancer, TargetGroup
 from ..compile import load_balancer_node
-from ..packet import UDP, Headers, int_to_ip
+from ..packet import UDP, Headers, int_to_ip, to_scapy
 from ..pipeline import MTU_TRANSIT
 
 GENEVE_PORT = 6081
@@ -55,7 +55,9 @@ def forward(fw, walk, cvpc, subnet, hop):
     outer = Headers(node_ip, appliance_ip, UDP, geneve_source_port(inner), GENEVE_PORT, 64, inner.length + 50)
     fw.record(balancer.load_balancer_arn, "load-balancer", "encapsulate",
               f"GENEVE {int_to_ip(node_ip)} > {int_to_ip(appliance_ip)}:6081 with TLVs class 0x0108 "
-              f"(vpce id, attachment, flow cookie) around [{inner.describe()}] (R68)", walk)
+              f"(vpce id, attachment, flow cookie) around [{inner.describe()}] (R68)", walk,
+              wire=lambda: bytes(encapsulate(bytes(to_scapy(inner)), int_to_ip(node_ip), int_to_ip(appliance_ip),
+                                             endpoint.vpc_endpoint_id)))
     # The appliance's security group must admit GENEVE from the load balancer node.
     encapsulated = walk.h
     walk.h = outer

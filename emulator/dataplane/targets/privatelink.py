@@ -9,7 +9,7 @@ import zlib
 
 from ...model import LoadBalancer, TargetGroup
 from ..compile import load_balancer_node
-from ..packet import TCP, int_to_ip, ip_to_int
+from ..packet import TCP, int_to_ip, ip_to_int, to_scapy
 
 PP2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 PP2_TYPE_AWS, PP2_SUBTYPE_AWS_VPCE_ID = 0xEA, 0x01
@@ -74,11 +74,18 @@ def to_endpoint_service(fw, walk, port, endpoint):
               f"the target sees the NLB's address {int_to_ip(node_ip)} (R64)")
     if failed_open:
         detail += "; every target is unhealthy, so the NLB fails open and uses them all"
+    wire = None
     if group.proxy_protocol_v2:
         header = proxy_protocol_v2(h.src, h.sport, h.dst, h.dport, endpoint.vpc_endpoint_id)
         detail += (f"; proxy protocol v2 header ({len(header)} bytes) carries client {int_to_ip(h.src)}:{h.sport} "
                    f"and {endpoint.vpc_endpoint_id}")
-    fw.record(balancer.load_balancer_arn, "load-balancer", "translate", detail, walk, h)
+        forwarded = walk.h
+
+        def wire():  # the connection's first data segment to the target begins with the header
+            segment = to_scapy(forwarded)
+            segment.payload.flags = "PA"
+            return bytes(segment / header)
+    fw.record(balancer.load_balancer_arn, "load-balancer", "translate", detail, walk, h, wire=wire)
     return fw.route_out_of(walk, node.subnet)
 
 
