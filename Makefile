@@ -26,8 +26,8 @@ test: install system-packages  # packages added since the virtualenv was made (t
 # Benchmarks also need trafgen (the kernel baseline) and iperf3 (the lab's TCP figure).
 bench: install
 	$(MAKE) system-packages DEBIAN_PACKAGES="$(DEBIAN_PACKAGES) netsniff-ng iperf3"
-	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/lab.py
+	$(BIN)/python benchmarks/run.py
 
 install: $(STAMP)
 

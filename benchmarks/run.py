@@ -357,8 +357,24 @@ def write_results(results: dict, facts: dict) -> None:
                 f"{m1['peak_memory_mib']:,.0f} MiB at 1M", f"{m10['peak_memory_mib'] / m1['peak_memory_mib']:.2f}×",
                 "flat (≈ 1×)", m10["peak_memory_mib"] < 1.2 * m1["peak_memory_mib"])
     analysis = notes(r).strip()
-    lines += ["", "## Notes", "", analysis, "", "## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
+    lines += ["", "## Notes", "", analysis, ""] + lab_section() + ["## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
     RESULTS.write_text("\n".join(lines))
+
+
+def lab_section() -> list[str]:
+    """The latest run of benchmarks/lab.py (issue #6), which `make bench` runs first."""
+    path = RESULTS.with_name("LAB_RESULTS.md")
+    if not path.exists():
+        return []
+    text = path.read_text()
+    start = text.rfind("\n## Run of ")
+    if start < 0:
+        return []
+    run = text[start:].strip().replace("## Run of", "### Run of", 1)
+    return ["## Namespace lab (benchmarks/lab.py; every run in LAB_RESULTS.md)", "",
+            "Target: ≥ 300,000 packets/s of 64-byte UDP between two lab hosts on one core. The bare Python "
+            "TAP router in the same run is the ceiling this machine allows a userspace hop: the kernel's "
+            "TAP read and write take most of each packet's time (the last row).", "", run, ""]
 
 
 def notes(r: dict) -> str:
