@@ -10,7 +10,6 @@ import ipaddress
 import json
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys

@@ -7,7 +7,6 @@ wrong documents are rejected by both.
 """
 from __future__ import annotations
 
-import copy
 import json
 import re
 

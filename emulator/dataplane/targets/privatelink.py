@@ -81,10 +81,11 @@ def to_endpoint_service(fw, walk, port, endpoint):
                    f"and {endpoint.vpc_endpoint_id}")
         forwarded = walk.h
 
-        def wire():  # the connection's first data segment to the target begins with the header
+        def first_segment():  # the connection's first data segment to the target begins with the header
             segment = to_scapy(forwarded)
             segment.payload.flags = "PA"
             return bytes(segment / header)
+        wire = first_segment
     fw.record(balancer.load_balancer_arn, "load-balancer", "translate", detail, walk, h, wire=wire)
     return fw.route_out_of(walk, node.subnet)
 
