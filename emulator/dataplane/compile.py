@@ -150,7 +150,8 @@ def compile_topology(topology: m.Topology) -> Fabric:
             cvpc.edge_fib = route_fibs.get(edge.route_table_id) if edge else None
             cvpc.edge_route_table_id = edge.route_table_id if edge else None
 
-    members = _security_group_members(topology, vpcs)
+    members = _security_group_members(topology)
+    owners = _eni_owners(topology)
     scope = reference_scope(topology)
     groups = {g.group_id: g for g in topology.all(m.SecurityGroup)}
     ports: dict[str, Port] = {}
@@ -158,7 +159,7 @@ def compile_topology(topology: m.Topology) -> Fabric:
         cs = subnets.get(eni.subnet_id)
         if cs is None:
             continue
-        port = _compile_port(topology, eni, cs, groups, members, prefix_lists, scope)
+        port = _compile_port(topology, eni, cs, groups, members, prefix_lists, scope, owners)
         ports[eni.network_interface_id] = port
         for address in port.addresses:
             cs.vpc.ports[address] = port
@@ -252,7 +253,7 @@ def _protocol_match(proto: int, lo, hi, nets=(), ips=frozenset()) -> Match:
     return Match(proto, lo, hi, nets, ips)
 
 
-def _security_group_members(topology: m.Topology, vpcs: dict[str, CompiledVpc]) -> dict[str, dict[str, set[int]]]:
+def _security_group_members(topology: m.Topology) -> dict[str, dict[str, set[int]]]:
     """Private addresses of the ENIs that carry each group, by VPC (R109: public addresses never match)."""
     members: dict[str, dict[str, set[int]]] = {}
     for eni in topology.all(m.NetworkInterface):
@@ -334,7 +335,23 @@ def compile_nacl(acl: m.NetworkAcl) -> CompiledNacl:
     return CompiledNacl(acl.network_acl_id, inbound, outbound)
 
 
-def _compile_port(topology, eni, cs, groups, members, prefix_lists, scope) -> Port:
+def _eni_owners(topology: m.Topology) -> dict[str, tuple[str, str, str]]:
+    """ENI id -> (owner kind, owner id, label) for the managed ENIs, found in one pass."""
+    owners: dict[str, tuple[str, str, str]] = {}
+    for nat in topology.all(m.NatGateway):
+        owners[nat.network_interface_id] = (NAT_GATEWAY, nat.nat_gateway_id, nat.label)
+    for endpoint in topology.all(m.InterfaceEndpoint):
+        for eni_id in endpoint.network_interface_ids:
+            owners[eni_id] = (INTERFACE_ENDPOINT, endpoint.vpc_endpoint_id, endpoint.label)
+    for balancer in topology.all(m.LoadBalancer):
+        for eni_id in balancer.network_interface_ids:
+            owners[eni_id] = (LOAD_BALANCER, balancer.load_balancer_arn, balancer.label)
+    for gwlbe in topology.all(m.GatewayLoadBalancerEndpoint):
+        owners[gwlbe.network_interface_id] = (GWLB_ENDPOINT, gwlbe.vpc_endpoint_id, gwlbe.label)
+    return owners
+
+
+def _compile_port(topology, eni, cs, groups, members, prefix_lists, scope, owners) -> Port:
     addresses = frozenset(ip_to_int(a) for a in eni.private_ip_addresses)
     owner_kind, owner_id, running = BARE_ENI, eni.network_interface_id, True
     owner_label = eni.label
@@ -342,20 +359,8 @@ def _compile_port(topology, eni, cs, groups, members, prefix_lists, scope) -> Po
     if instance is not None:
         owner_kind, owner_id, owner_label = INSTANCE, instance.instance_id, instance.label
         running = instance.state == "running"
-    nat = next((n for n in topology.all(m.NatGateway) if n.network_interface_id == eni.network_interface_id), None)
-    if nat is not None:
-        owner_kind, owner_id, owner_label = NAT_GATEWAY, nat.nat_gateway_id, nat.label
-    endpoint = next((e for e in topology.all(m.InterfaceEndpoint)
-                     if eni.network_interface_id in e.network_interface_ids), None)
-    if endpoint is not None:
-        owner_kind, owner_id, owner_label = INTERFACE_ENDPOINT, endpoint.vpc_endpoint_id, endpoint.label
-    balancer = next((b for b in topology.all(m.LoadBalancer) if eni.network_interface_id in b.network_interface_ids), None)
-    if balancer is not None:
-        owner_kind, owner_id, owner_label = LOAD_BALANCER, balancer.load_balancer_arn, balancer.label
-    gwlbe = next((g for g in topology.all(m.GatewayLoadBalancerEndpoint)
-                  if g.network_interface_id == eni.network_interface_id), None)
-    if gwlbe is not None:
-        owner_kind, owner_id, owner_label = GWLB_ENDPOINT, gwlbe.vpc_endpoint_id, gwlbe.label
+    if eni.network_interface_id in owners:
+        owner_kind, owner_id, owner_label = owners[eni.network_interface_id]
     sgs = None
     if owner_kind not in (NAT_GATEWAY, GWLB_ENDPOINT, LOAD_BALANCER):  # R118, R74: no security group
         sgs = compile_security_groups(eni.groups, groups, members, prefix_lists, scope)

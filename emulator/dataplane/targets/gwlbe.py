@@ -9,7 +9,7 @@ import zlib
 
 from ...model import GatewayLoadBalancerEndpoint, LoadBalancer, TargetGroup
 from ..compile import load_balancer_node
-from ..packet import UDP, Headers, int_to_ip, to_scapy
+from ..packet import UDP, Headers, int_to_ip, ip_to_int, to_scapy
 from ..pipeline import MTU_TRANSIT
 
 GENEVE_PORT = 6081
@@ -80,8 +80,8 @@ def choose_appliance(fw, group, az, h):
     for target in group.targets:
         if target.health != "healthy":
             continue
-        port = fw.fabric.instance_port(target.target_id) if group.target_type == "instance" else next(
-            (p for p in fw.fabric.ports.values() if target.target_id in p.eni.private_ip_addresses), None)
+        port = (fw.fabric.instance_port(target.target_id) if group.target_type == "instance"
+                else fw.fabric.vpcs[group.vpc_id].ports.get(ip_to_int(target.target_id)))
         if port is not None:
             ports.append(port)
     if not ports:

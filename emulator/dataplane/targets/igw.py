@@ -2,19 +2,17 @@
 and the way back in (with the IGW's edge route table, R13)."""
 from __future__ import annotations
 
-import ipaddress
-
+from ..fib import contains, parse_cidr
 from ..packet import int_to_ip
 from ..pipeline import MTU_INTERNET, Responder
 
-_NOT_ON_INTERNET = [ipaddress.ip_network(n) for n in (
+_NOT_ON_INTERNET = [parse_cidr(n) for n in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
     "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4")]
 
 
 def is_private(address: int) -> bool:
-    ip = ipaddress.ip_address(address)
-    return any(ip in n for n in _NOT_ON_INTERNET)
+    return any(contains(n, (address, 32)) for n in _NOT_ON_INTERNET)
 
 
 def forward(fw, walk, cvpc, subnet, hop):
