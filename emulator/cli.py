@@ -15,6 +15,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="vpcemu", description="Forward packets through an emulated AWS VPC network.")
+    from .bundled import version  # --version, `schema`, `examples`: what the package ships
+
+    parser.add_argument("--version", action="version", version=f"vpcemu {version()}")
     verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
 
     trace = verbs.add_parser("trace", help="send one packet and show every hop")
@@ -56,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("directory")
     imp.add_argument("-o", "--output", required=True)
 
+    from .collect import add_parser as add_collect_parser  # boto3 is imported only when it runs
+
+    add_collect_parser(verbs)
+
     from .lab.cli import add_parser as add_lab_parser  # the namespace lab (issue 6)
 
     add_lab_parser(verbs)
@@ -63,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .record.cli import add_parsers as add_record_parsers  # captures, flow logs, cost, graph (issue 7)
 
     add_record_parsers(verbs, trace=trace, replay=rep)
+    from .bundled import add_parsers as add_bundled_parsers
+
+    add_bundled_parsers(verbs)
     return parser
 
 
@@ -225,6 +235,19 @@ def cmd_lab(args) -> int:
 
 VERBS["lab"] = cmd_lab
 
+
+def cmd_collect(args) -> int:
+    from .collect import run
+
+    return run(args)
+
+
+VERBS["collect"] = cmd_collect
+
 from .record.cli import VERBS as _RECORD_VERBS  # noqa: E402  cost, graph (issue 7)
 
 VERBS.update(_RECORD_VERBS)
+
+from .bundled import VERBS as _BUNDLED_VERBS  # noqa: E402  schema, examples
+
+VERBS.update(_BUNDLED_VERBS)

@@ -18,10 +18,21 @@ def seed():
     return emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
 
 
+CORPUS_ABSENT = ("the Batfish corpus ../shared/corpus/batfish is absent (developers have it beside the "
+                 "repository; a clone alone does not)")
+
+
 def corpus_snapshot(name: str) -> Path:
     """A Batfish snapshot from ../shared; the test is skipped only when ../shared is absent."""
     path = CORPUS / name
     if not SHARED.exists():
-        pytest.skip("../shared is absent")
+        pytest.skip(CORPUS_ABSENT)
     assert path.exists(), f"{path} is missing from ../shared"
     return path
+
+
+def pytest_report_header(config):
+    """Say at the top of every run whether the corpus tests can run (the summary lists their skips)."""
+    if SHARED.exists():
+        return f"Batfish corpus: {CORPUS}"
+    return f"Batfish corpus: absent ({SHARED} does not exist): its tests skip, listed in the summary"
