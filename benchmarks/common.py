@@ -19,7 +19,7 @@ def seed_flows(count: int, seed: int = 1) -> list[bytes]:
     from scapy.layers.l2 import Ether
 
     rng = random.Random(seed)
-    destinations = ["52.95.148.10", "52.94.24.10", "8.8.8.8", "1.1.1.1", "10.0.1.10", "10.0.10.100",
+    destinations = ["52.95.148.10", "52.94.15.10", "8.8.8.8", "1.1.1.1", "10.0.1.10", "10.0.10.100",
                     "10.0.11.100", "192.168.5.5", "10.0.200.9"]
     frames = []
     for i in range(count):

@@ -20,7 +20,7 @@ WEB_A = "10.0.0.10"
 # Destinations from web-a covering every verdict the seed produces, and several drop codes.
 DESTINATIONS = [
     ("52.95.148.10", "tcp", 443),   # S3 through the gateway endpoint: delivered
-    ("52.94.24.10", "tcp", 443),    # DynamoDB's public address through the IGW: delivered
+    ("52.94.15.10", "tcp", 443),    # DynamoDB's public address through the IGW: delivered
     ("8.8.8.8", "tcp", 80),         # the internet: exited
     ("8.8.8.8", "icmp", 0),         # ICMP to the internet: exited
     ("10.0.1.10", "tcp", 443),      # web-b, allowed by its SG: delivered

@@ -2,7 +2,8 @@
 
 Gateway endpoints (S3, DynamoDB): R31–R39. Interface endpoints (PrivateLink, consumer side):
 R43, R45–R48, R50–R52, with the DNS switches of R133. All in eu-west-2, whose S3 list is
-pl-7ca54015 (52.95.148.0/23, 52.95.150.0/24, 3.5.244.0/22, 52.95.190.0/24, 52.95.191.0/24).
+pl-7ca54015 (52.95.148.0/23, 52.95.150.0/24, 3.5.244.0/22, 52.95.191.0/24 among others) and whose
+DynamoDB list is pl-b3a742da (52.94.15.0/24, 35.71.111.0/24).
 """
 from __future__ import annotations
 
@@ -290,7 +291,7 @@ FILTERED_GATEWAY = """
                   - {rule: 110, protocol: tcp, ports: 443, cidr: 52.95.148.0/23, action: allow}
                   - {rule: 120, protocol: tcp, ports: 443, cidr: 52.95.150.0/24, action: allow}
                   - {rule: 130, protocol: tcp, ports: 443, cidr: 3.5.244.0/22, action: allow}
-                  - {rule: 140, protocol: tcp, ports: 443, cidr: 52.95.190.0/23, action: allow}
+                  - {rule: 140, protocol: tcp, ports: 443, cidr: 52.95.191.0/24, action: allow}
             security_groups:
               internal: {egress: [{protocol: all, to: 10.0.0.0/16}]}
               s3-clients: {egress: [{protocol: all, to: 10.0.0.0/16},
@@ -541,7 +542,7 @@ def test_r48_an_interface_endpoint_is_never_a_route_target():
     with pytest.raises(InputError, match="R48"):
         network_from_yaml(text.replace("routes: [{destination: 10.9.0.0/16, target: link}]",
                                        "routes: [{destination: 10.9.0.0/16, target: link}, "
-                                       "{destination: 52.94.24.0/23, target: ddb}]"))
+                                       "{destination: 52.94.15.0/24, target: ddb}]"))
 
 
 def test_r48_clients_reach_the_endpoint_through_the_local_route():
@@ -564,7 +565,7 @@ def test_r50_private_dns_answers_the_endpoint_enis_client_az_first():
     assert (trace.delivered_to, int_to_ip(trace.packet_in.dst)) == (endpoint_id(net), enis["eu-west-2a"])
 
 
-PUBLIC_DYNAMODB = "52.94.24.10"
+PUBLIC_DYNAMODB = "52.94.15.10"
 
 
 @pytest.mark.parametrize("private_dns,dns_hostnames", [("private_dns: false", "true"),
