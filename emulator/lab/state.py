@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 
 from ..inputs.errors import InputError
 from . import hostnet, names
@@ -18,11 +17,10 @@ DAEMON_MODULE = "emulator.lab.daemon"
 
 
 def write_state(lab: str, state: dict) -> None:
-    directory = names.state_dir(lab)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".state-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(state, f, indent=1)
-    os.replace(tmp, directory / STATE_FILE)
+    """Replaced whole (emulator/atomic.py): a reader never sees half a state file."""
+    from ..atomic import write_file
+
+    write_file(names.state_dir(lab) / STATE_FILE, json.dumps(state, indent=1))
 
 
 def read_state(lab: str) -> dict | None:

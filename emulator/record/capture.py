@@ -34,10 +34,20 @@ def hop_comment(hop: Hop, number: int, leg: str) -> str:
 def write_trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
                         latency: LatencyModel | None = None) -> int:
     """Write the request (and reply, when traced) hop by hop; returns the number of packets."""
+    writer, count = trace_capture(path, network, trace, start_ns, latency)
+    writer.close()
+    return count
+
+
+def trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
+                  latency: LatencyModel | None = None) -> tuple[PcapngWriter, int]:
+    """The capture of write_trace_capture, written but not yet in place: the caller close()s
+    (or abort()s) the writer, so that several outputs of one command are put in place together."""
     latency = latency or LatencyModel.for_network(network)
     legs = [("request", trace)] + ([("reply", trace.reply)] if trace.reply is not None else [])
     count = 0
-    with PcapngWriter(path) as writer:
+    writer = PcapngWriter(path)
+    try:
         offset_ns = start_ns
         for leg, part in legs:
             estimate = latency.estimate(network, part)
@@ -52,7 +62,13 @@ def write_trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
                               direction=direction)
                 count += 1
             offset_ns += int(estimate.one_way_ms * NS_PER_MS) + len(part.hops) * DECISION_STEP_NS
-    return count
+    except OSError as error:
+        writer.abort()
+        raise writer.failure(error) from None
+    except BaseException:
+        writer.abort()
+        raise
+    return writer, count
 
 
 def _describe(network, hop: Hop) -> str:
@@ -107,17 +123,29 @@ def _first_packet_comment(frame: bytes, ip_offset: int, decision) -> str:
     return text
 
 
-def merge_captures(parts: list[str], out: str | Path) -> None:
-    """Interleave replay workers' pcapng parts by timestamp into one file (interfaces by name)."""
+def merge_captures(parts: list[str], out: str | Path, commit: bool = True) -> PcapngWriter:
+    """Interleave replay workers' pcapng parts by timestamp into one file (interfaces by name).
+    With commit=False the file is written but not put in place: the caller close()s the writer
+    returned (with the command's other outputs) or abort()s it."""
     import heapq
 
     from .pcapng import read_pcapng
 
     captures = [read_pcapng(p) for p in parts]
-    with PcapngWriter(out) as writer:
+    writer = PcapngWriter(out)
+    try:
         streams = []
         for capture in captures:
             streams.append([(capture.seconds(p), p, capture.interfaces[p.interface_id]) for p in capture.packets])
         for _, packet, iface in heapq.merge(*streams, key=lambda item: item[0]):
             new_id = writer.interface(iface.name, iface.description, iface.linktype, iface.tsresol)
             writer.packet(new_id, packet.timestamp, packet.data, packet.original_length, packet.comment, packet.flags)
+    except OSError as error:
+        writer.abort()
+        raise writer.failure(error) from None
+    except BaseException:
+        writer.abort()
+        raise
+    if commit:
+        writer.close()
+    return writer

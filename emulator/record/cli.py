@@ -3,7 +3,6 @@ flow logs or report latency, and the `cost` and `graph` verbs. emulator/cli.py w
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
@@ -73,25 +72,30 @@ def show_trace(args, network, trace) -> None:
 
 
 def write_trace_files(args, network, trace, model) -> None:
-    """--pcap and --flow-logs. Both are computed before anything is written; a failure removes
-    what this command had written."""
-    from .capture import write_trace_capture
-    from .flowlogs import rows_for_trace, write_flow_logs
+    """--pcap and --flow-logs. Both are written before either is put in place; a failure leaves
+    neither (stdout carries the trace, so neither may be `-`)."""
+    from ..atomic import check_output, commit
+    from .capture import trace_capture
+    from .flowlogs import FlowLogFiles, rows_for_trace
 
     pcap, logs = getattr(args, "pcap", None), getattr(args, "flow_logs", None)
     if not pcap and not logs:
         return
+    if pcap:
+        check_output(pcap)
     now_ns = time.time_ns()
     rows = rows_for_trace(network, trace, now_ns / 1e9, model) if logs else []
-    if pcap:
-        write_trace_capture(pcap, network, trace, now_ns, model)
-    if logs:
-        try:
-            write_flow_logs(logs, rows, args.flow_log_format)
-        except BaseException:
-            if pcap and os.path.exists(pcap):
-                os.unlink(pcap)
-            raise
+    outputs = []
+    try:
+        if pcap:
+            outputs.append(trace_capture(pcap, network, trace, now_ns, model)[0])
+        if logs:
+            outputs.append(FlowLogFiles(logs, rows, args.flow_log_format))
+    except BaseException:
+        for output in outputs:
+            output.abort()
+        raise
+    commit(outputs)
 
 
 def replay_options(args) -> dict:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -328,37 +327,87 @@ def flow_log_id(vpc_id: str) -> str:
 def write_flow_logs(directory: str | Path, rows: list[FlowRow], fmt: str = "v2") -> list[Path]:
     """Deliver `rows` as AWS delivers to S3; returns the files written. Nothing is left behind if
     any file cannot be written."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown flow log format {fmt!r} (v2 or v5)", field="--flow-log-format")
-    root = Path(directory)
-    if root.exists() and not root.is_dir():
-        raise InputError("not a directory", file=str(root))
-    groups: dict[tuple, list[FlowRow]] = {}
-    for row in rows:
-        window = row.end - row.end % WINDOW_SECONDS
-        groups.setdefault((row.owner, row.region, flow_log_id(row.vpc_id), window), []).append(row)
-    files: list[tuple[Path, bytes]] = []
-    for (account, region, fl_id, window), group in sorted(groups.items()):
-        body = "".join(r.formatted(fmt) + "\n" for r in sorted(group, key=lambda r: (r.start, r.end)))
-        data = gzip.compress((" ".join(FORMATS[fmt]) + "\n" + body).encode(), mtime=0)
-        stamp = time.gmtime(window)
-        digest = hashlib.sha256(data).hexdigest()[:8]
-        folder = root / "AWSLogs" / account / "vpcflowlogs" / region / time.strftime("%Y/%m/%d", stamp)
-        name = f"{account}_vpcflowlogs_{region}_{fl_id}_{time.strftime('%Y%m%dT%H%MZ', stamp)}_{digest}.log.gz"
-        files.append((folder / name, data))
-    written: list[Path] = []
-    try:
-        for path, data in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".partial")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-            written.append(path)
-    except OSError as error:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise InputError(f"cannot write flow logs: {error.strerror}", file=str(root)) from None
-    return written
+    prepared = FlowLogFiles(directory, rows, fmt)
+    prepared.commit()
+    return prepared.paths
+
+
+class FlowLogFiles:
+    """Flow log files written to hidden temporary files under `directory`, put in place together by
+    commit() or dropped (with the folders made for them) by abort(): a command writing other
+    outputs too commits them all once every one is written."""
+
+    def __init__(self, directory: str | Path, rows: list[FlowRow], fmt: str = "v2"):
+        from ..atomic import AtomicFile
+
+        if fmt not in FORMATS:
+            raise InputError(f"unknown flow log format {fmt!r} (v2 or v5)", field="--flow-log-format")
+        root = Path(directory)
+        if root.exists() and not root.is_dir():
+            raise InputError("not a directory", file=str(root))
+        if not root.exists() and not root.absolute().parent.is_dir():
+            raise InputError(f"cannot write flow logs: no such directory {root.parent}", file=str(root))
+        groups: dict[tuple, list[FlowRow]] = {}
+        for row in rows:
+            window = row.end - row.end % WINDOW_SECONDS
+            groups.setdefault((row.owner, row.region, flow_log_id(row.vpc_id), window), []).append(row)
+        self.root = root
+        self.paths: list[Path] = []
+        self._files: list = []
+        self._made: list[Path] = []  # folders this delivery created, removed again on abort()
+        try:
+            for (account, region, fl_id, window), group in sorted(groups.items()):
+                body = "".join(r.formatted(fmt) + "\n" for r in sorted(group, key=lambda r: (r.start, r.end)))
+                data = gzip.compress((" ".join(FORMATS[fmt]) + "\n" + body).encode(), mtime=0)
+                stamp = time.gmtime(window)
+                digest = hashlib.sha256(data).hexdigest()[:8]
+                folder = root / "AWSLogs" / account / "vpcflowlogs" / region / time.strftime("%Y/%m/%d", stamp)
+                name = f"{account}_vpcflowlogs_{region}_{fl_id}_{time.strftime('%Y%m%dT%H%MZ', stamp)}_{digest}.log.gz"
+                self._folder(folder)
+                out = AtomicFile(folder / name)
+                self._files.append(out)
+                out.write(data)
+                self.paths.append(folder / name)
+        except OSError as error:
+            self.abort()
+            raise InputError(f"cannot write flow logs: {error.strerror}", file=str(root)) from None
+        except BaseException:
+            self.abort()
+            raise
+
+    def _folder(self, folder: Path) -> None:
+        missing = []
+        for parent in (folder, *folder.parents):
+            if parent.is_dir():
+                break
+            missing.append(parent)
+        for path in reversed(missing):
+            path.mkdir()
+            self._made.append(path)
+
+    def commit(self) -> None:
+        from ..atomic import commit
+
+        try:
+            commit(self._files)
+        except BaseException:
+            self._remove_folders()
+            raise
+
+    close = commit  # as emulator.atomic.commit() finishes outputs
+
+    def abort(self) -> None:
+        for out in self._files:
+            out.abort()
+        self._remove_folders()
+
+    def _remove_folders(self) -> None:
+        for path in reversed(self._made):
+            try:
+                path.rmdir()
+            except OSError:
+                pass  # not empty: something else is in it now
+        self._made.clear()
 
 
 def read_flow_logs(directory: str | Path) -> list[dict[str, str]]:
@@ -372,4 +421,4 @@ def read_flow_logs(directory: str | Path) -> list[dict[str, str]]:
 
 
 __all__ = ["Crossing", "Record", "FlowRow", "crossings", "crossings_of_hops", "records_for_trace",
-           "rows_for_trace", "write_flow_logs", "read_flow_logs", "FORMATS"]
+           "rows_for_trace", "write_flow_logs", "FlowLogFiles", "read_flow_logs", "FORMATS"]

@@ -9,11 +9,9 @@ Rendered as Mermaid (a `flowchart`), Graphviz DOT, or PNG through Graphviz's `do
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -316,24 +314,7 @@ def render(diagram: Diagram, fmt: str) -> bytes:
 
 
 def write_output(data: bytes, path: str | None) -> None:
-    """To a file atomically (temp + rename), or to stdout."""
-    if path is None:
-        import sys
+    """To a file (emulator/atomic.py: whole or not at all), or to stdout (no path, or `-`)."""
+    from ..atomic import write_file
 
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    tmp = None
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent or Path(".")))
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        os.replace(tmp, target)
-    except OSError as error:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise InputError(f"cannot write: {error.strerror}", file=str(target)) from None
+    write_file("-" if path is None else path, data, stdout=True)

@@ -1,8 +1,9 @@
 """pcapng files, written with struct: a Section Header Block, one Interface Description Block per
 interface, Enhanced Packet Blocks with a comment each (pcapng draft, IETF opsawg-pcapng).
 
-Files are written atomically: to `<file>.partial` beside the target, renamed into place by
-close(); abort() (or an exception inside a `with` block) leaves nothing behind. A small reader
+Files are written by emulator/atomic.py: atomically (a hidden temporary file beside the target,
+renamed into place by close()); abort() (or an exception inside a `with` block) leaves nothing
+behind. A small reader
 reads back what the writer writes (and any little- or big-endian pcapng with one section),
 for merging the parts that replay workers write and for tests that do not need Wireshark.
 """
@@ -58,15 +59,6 @@ class PcapngWriter(AtomicFile):
         body += _option(SHB_USERAPPL, application.encode()) + _option(OPT_END, b"")
         self._file.write(_block(SHB, body))
         self._tsresol: list[int] = []
-
-    def __enter__(self) -> "PcapngWriter":
-        return self
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.abort()
 
     def interface(self, name: str, description: str = "", linktype: int = LINKTYPE_RAW, tsresol: int = 9) -> int:
         """The id of the interface called `name`, declared with an IDB the first time it is asked for."""

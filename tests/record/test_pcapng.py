@@ -70,9 +70,10 @@ def test_a_file_is_only_in_place_once_closed(tmp_path):
     path = tmp_path / "t.pcapng"
     writer = PcapngWriter(path)
     writer.packet(writer.interface("a", linktype=LINKTYPE_ETHERNET), 0, b"\x00" * 60)
-    assert not path.exists() and (tmp_path / "t.pcapng.partial").exists()
+    hidden = [name for name in os.listdir(tmp_path) if name.startswith(".t.pcapng.")]
+    assert not path.exists() and len(hidden) == 1  # a hidden temporary file beside the target
     writer.close()
-    assert path.exists() and not (tmp_path / "t.pcapng.partial").exists()
+    assert os.listdir(tmp_path) == ["t.pcapng"]
 
 
 def test_an_unwritable_place_is_one_input_error(tmp_path):
