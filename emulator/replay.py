@@ -28,7 +28,12 @@ from .inputs.errors import InputError, MalformedPacket
 from .inputs.pcap import LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW, PcapWriter, open_pcap
 
 CHECKPOINT = 64 << 20  # bytes of capture between page releases and progress reports
-FLOW_TABLE_LIMIT = 200_000  # flows counted exactly; beyond it the smallest are forgotten (constant memory)
+# Memory stays constant however many distinct flows a capture holds: every per-flow table is
+# bounded. The flow table keeps the flows with the most packets (the others are folded into the
+# totals, and the top flows are then marked approximate); the decision cache starts afresh when
+# full, with the session state it was computed from (dataplane/fastpath.py).
+FLOW_TABLE_LIMIT = 200_000
+DECISION_CACHE_LIMIT = 200_000
 BAD = "bad"
 
 # Bad-packet categories: what AWS does with each, and the ICMP error it sends where it sends one.
@@ -82,6 +87,11 @@ class ReplayReport:
     workers: int = 1
     flow_rows: list = field(default_factory=list)  # flow log records (record/flowlogs.FlowRow), when asked
 
+    # More distinct flows than the flow table holds: flows were folded out of it, so a flow's count
+    # in the top flows may miss the packets it had when it was folded (a lower bound).
+    approximate: bool = False
+    flow_table_limit: int = FLOW_TABLE_LIMIT
+
     def top_flows(self, n: int = 10, by: str = "packets") -> list[tuple[tuple, FlowStat]]:
         return heapq.nlargest(n, self.flows.items(), key=lambda kv: getattr(kv[1], by))
 
@@ -98,6 +108,10 @@ class ReplayReport:
             existing = self.flows[key]
             existing.packets += stat.packets
             existing.bytes += stat.bytes
+        self.approximate |= other.approximate
+        if len(self.flows) > self.flow_table_limit:  # the workers' tables together: the biggest stay
+            self.flows = dict(heapq.nlargest(self.flow_table_limit, self.flows.items(), key=lambda kv: kv[1].packets))
+            self.approximate = True
         self.flow_rows.extend(other.flow_rows)
 
     def as_dict(self, top: int = 10) -> dict:
@@ -108,6 +122,7 @@ class ReplayReport:
             "verdicts": dict(self.verdicts), "codes": dict(self.codes), "egress": dict(self.egress),
             "bad_packets": {k: {"count": v, "meaning": BAD_PACKET_CATEGORIES[k]} for k, v in self.bad_packets.items()},
             "top_flows": [_flow_dict(k, s) for k, s in self.top_flows(top)],
+            "top_flows_approximate": self.approximate,
         }
 
     def render(self, top: int = 10) -> str:
@@ -122,7 +137,8 @@ class ReplayReport:
             lines.append("bad packets:")
             for category, n in self.bad_packets.most_common():
                 lines.append(f"  {category:<18} {n:>12,}  {BAD_PACKET_CATEGORIES[category]}")
-        lines.append(f"top {top} flows by packets:")
+        lines.append(f"top {top} flows by packets" + (f" (approximate: more than {self.flow_table_limit:,} flows, "
+                                                      f"counts may be low):" if self.approximate else ":"))
         for key, stat in self.top_flows(top):
             d = _flow_dict(key, stat)
             lines.append(f"  {d['flow']:<52} {stat.packets:>10,} pkts {stat.bytes:>12,} B  {d['fate']}")
@@ -147,15 +163,22 @@ class Replayer:
     """Replays frames entering at `at` through `network`. One per run: it keeps session state."""
 
     def __init__(self, network: Network, at: str, shard: tuple[int, int] = (0, 1), flow_logs: bool = False,
-                 flow_log_interval: int = 600):
+                 flow_log_interval: int = 600, flow_table_limit: int = FLOW_TABLE_LIMIT,
+                 cache_limit: int = DECISION_CACHE_LIMIT):
         self.network = network
         self.port = network.port(at)
         # With flow logs, the first packet of each flow is traced (its hops recorded) to find the
         # ENIs it crosses; later packets of the flow only count towards its records.
-        self.fastpath = (_TracingFastPath if flow_logs else FastPath)(network.fabric, self.port)
+        self.fastpath = (_TracingFastPath if flow_logs else FastPath)(network.fabric, self.port,
+                                                                      cache_limit=cache_limit)
         self.shard = shard
-        self.report = ReplayReport()
-        self._folded: list[FlowStat] = []  # stats folded out of the bounded flow table
+        self.flow_table_limit = max(2, flow_table_limit)
+        self.report = ReplayReport(flow_table_limit=self.flow_table_limit)
+        # With flow logs, the stats folded out of the flow table, for their records (flow logs hold
+        # a record per flow and window: their size grows with the flows, as the files written do).
+        self._folded: list[FlowStat] = []
+        self.quick: dict[bytes, FlowStat] = {}  # the loop's own cache: raw addresses+ports -> stats
+        self.dropped_keys: dict[tuple, bytes] = {}  # flow -> its quick key, for drops new state may lift
         self.flow_logs = flow_logs
         self.flow_log_interval = flow_log_interval
         self._fresh_crossings: tuple | None = None  # what the last classify() traced
@@ -243,9 +266,11 @@ class Replayer:
         timed = self.flow_logs
         interval = self.flow_log_interval
         # raw addresses+ports -> (stats of the flow, its decision); a hit still checks the rest.
-        quick: dict[bytes, FlowStat] = {}
-        dropped_keys: dict[tuple, bytes] = {}  # flow -> its quick key, for drops that new state may lift
+        quick = self.quick
+        dropped_keys = self.dropped_keys
         fastpath = self.fastpath
+        generation = fastpath.generation
+        limit = self.flow_table_limit
         flows = self.report.flows
         bad = self.report.bad_packets
         key_from, key_to = ip_offset + 12, ip_offset + 24
@@ -268,11 +293,13 @@ class Replayer:
             if offset > size:
                 raise InputError(f"truncated pcap record at byte offset {start - 16}: {caplen} bytes announced, "
                                  f"{size - start} left", file=capture.path)
-            key_bytes = data[start + key_from:start + key_to]
+            # A record too short for the flow key is read no further than its end (the careful
+            # path counts it); its key must not be read out of the next record.
+            key_bytes = data[start + key_from:start + key_to] if caplen >= key_to else data[start:offset]
             if sharded and hash(key_bytes) % shard_count != shard_index:
                 continue  # another worker's flow: only its key was read
             frame = data[start:offset]
-            stat = quick.get(key_bytes)
+            stat = quick.get(key_bytes) if caplen >= key_to else None
             if (stat is None or frame[lead_from:lead_to] != lead or frame[proto_at] != stat.proto
                     or frame[frag_at] & 0x3F or frame[frag_at + 1] or not frame[ttl_at]
                     or (frame[frag_at] & 0x40 and wirelen - ip_offset > stat.mtu)
@@ -284,11 +311,16 @@ class Replayer:
                     bad_packets += 1
                     bad_bytes += wirelen
                     continue
+                if fastpath.generation != generation:
+                    # The decision cache started afresh (its session too): the drops cached here
+                    # are no longer watched, so they are decided again like everything else.
+                    generation = fastpath.generation
+                    quick.clear()
+                    dropped_keys.clear()
                 stat = flows.get(key)
                 if stat is None:
-                    if len(flows) >= FLOW_TABLE_LIMIT:
-                        self._fold_small_flows()
-                        quick.clear()  # its entries point at stats that were folded away
+                    if len(flows) >= limit:
+                        self._fold_small_flows()  # clears quick and dropped_keys: they point into the table
                     stat = flows[key] = FlowStat(proto=key[2])
                 flow_stat = stat
                 if decision.code == "MTU_EXCEEDED":  # this packet only; the flow's own decision stands
@@ -328,16 +360,7 @@ class Replayer:
                 if progress is not None:
                     progress(packets, offset, size)
         report = self.report
-        for stat in list(flows.values()) + self._folded:
-            if stat.decision is None:
-                continue
-            d = stat.decision
-            report.verdicts[d.verdict] += stat.packets
-            if d.code:
-                report.codes[d.code] += stat.packets
-            if d.egress and d.verdict != "dropped":
-                report.egress[d.egress] += stat.packets
-            report.bytes += stat.bytes
+        self._count(flows.values())
         report.packets += packets + bad_packets
         report.bytes += bad_bytes
         for category, n in bad.items():
@@ -373,17 +396,36 @@ class Replayer:
                         record.start, record.end = min(record.start, first), max(record.end, last)
         return [record.row(self.network) for record in records.values()]
 
+    def _count(self, stats) -> None:
+        """Add flows' packets and bytes to the totals by their decisions."""
+        report = self.report
+        verdicts, codes, egress = report.verdicts, report.codes, report.egress
+        for stat in stats:
+            d = stat.decision
+            if d is None:
+                continue
+            verdicts[d.verdict] += stat.packets
+            if d.code:
+                codes[d.code] += stat.packets
+            if d.egress and d.verdict != "dropped":
+                egress[d.egress] += stat.packets
+            report.bytes += stat.bytes
+
     def _fold_small_flows(self) -> None:
-        """Keep the flow table bounded: the half with the fewest packets is folded into one
-        aggregate per decision (their counts stay in the totals, they leave the top-flows table)."""
+        """Keep the flow table bounded: the half with the fewest packets is folded into the totals
+        (they leave the top-flows table, which is from then on approximate)."""
         flows = self.report.flows
         keep = heapq.nlargest(len(flows) // 2, flows.items(), key=lambda kv: kv[1].packets)
         kept = {k for k, _ in keep}
-        for key, stat in flows.items():
-            if key not in kept:
-                self._folded.append(stat)
+        folded = [stat for key, stat in flows.items() if key not in kept]
+        self._count(folded)
+        if self.flow_logs:
+            self._folded.extend(folded)
         flows.clear()
         flows.update(keep)
+        self.quick.clear()  # its entries point at stats that may have been folded away
+        self.dropped_keys.clear()
+        self.report.approximate = True
 
     def run_frames(self, frames: Iterable[bytes], ip_offset: int = 14) -> Iterator[tuple[bytes, Decision | None, str | None]]:
         """The Python API over raw frames: yields (frame as it leaves, decision, bad category)."""
@@ -424,37 +466,49 @@ def replay(network: Network, path: str | Path, at: str, out: str | Path | None =
     """Replay a pcap through `network` from `at`; with `out`, write delivered/exited packets as they
     left (classic pcap); with `out_capture`, the same as pcapng with an interface per egress and a
     comment per flow; with `flow_logs`, VPC Flow Logs of every ENI the flows crossed, aggregated per
-    flow and `flow_log_interval` seconds of capture time (60 or 600, as AWS allows)."""
-    from .record.flowlogs import FORMATS, write_flow_logs
+    flow and `flow_log_interval` seconds of capture time (60 or 600, as AWS allows).
+
+    The outputs are written beside their targets and put in place together once all are complete
+    (emulator/atomic.py); any failure or interruption leaves none of them and no temporary file."""
+    from .atomic import check_output
+    from .record.flowlogs import FORMATS
 
     if flow_log_format not in FORMATS:
         raise InputError(f"unknown flow log format {flow_log_format!r} (v2 or v5)", field="--flow-log-format")
     if flow_log_interval not in (60, 600):
         raise InputError(f"the aggregation interval is 60 or 600 seconds, got {flow_log_interval}",
                          field="--flow-log-interval")
+    capture = open_pcap(path)  # bad input is reported here, once, before any output or worker starts
+    linktype = capture.linktype
+    capture.close()
+    network.port(at)
+    for target in (out, out_capture):
+        if target:
+            check_output(target)  # stdout carries the report; a directory or disk is refused
     logging = flow_logs is not None
     if workers <= 1:
-        writer = _Outputs(out, out_capture)
+        writer = _Outputs(out, out_capture, linktype)
         try:
             report = Replayer(network, at, flow_logs=logging, flow_log_interval=flow_log_interval).run_pcap(
                 path, writer if writer else None, progress)
-            if logging:
-                write_flow_logs(flow_logs, report.flow_rows, flow_log_format)
+            _finish(writer, report, flow_logs, flow_log_format)
         except BaseException:
             writer.abort()
             raise
-        writer.close()
         return report
-    report = _replay_sharded(network, path, at, out, workers, out_capture, logging, flow_log_interval)
-    if logging:
-        try:
-            write_flow_logs(flow_logs, report.flow_rows, flow_log_format)
-        except BaseException:
-            for written in (out, out_capture):  # nothing half-done: the captures go too
-                if written and os.path.exists(written):
-                    os.unlink(written)
-            raise
-    return report
+    return _replay_sharded(network, path, at, out, workers, out_capture, flow_logs, flow_log_format,
+                           flow_log_interval, linktype)
+
+
+def _finish(writer: "_Outputs", report: ReplayReport, flow_logs, flow_log_format: str) -> None:
+    """Write the flow logs, then put every output in place at once."""
+    from .atomic import commit
+    from .record.flowlogs import FlowLogFiles
+
+    files = [w for w in (writer.pcap, writer.capture) if w is not None]
+    if flow_logs is not None:
+        files.append(FlowLogFiles(flow_logs, report.flow_rows, flow_log_format))
+    commit(files)
 
 
 class _TracingFastPath(FastPath):
@@ -472,10 +526,10 @@ class _TracingFastPath(FastPath):
 class _Outputs:
     """Where the packets that left are written: a classic pcap (`out`) and/or pcapng (`capture`)."""
 
-    def __init__(self, out=None, capture=None):
+    def __init__(self, out=None, capture=None, linktype: int = LINKTYPE_ETHERNET):
         from .record.capture import EgressCapture
 
-        self.pcap = PcapWriter(out) if out else None
+        self.pcap = PcapWriter(out, linktype) if out else None
         try:
             self.capture = EgressCapture(capture) if capture else None
         except BaseException:
@@ -495,9 +549,15 @@ class _Outputs:
     def write(self, ts_sec: int, ts_frac: int, frame: bytes, wirelen: int, stat: FlowStat) -> None:
         out = apply_rewrite(frame, self.ip_offset, stat.decision)
         if self.pcap is not None:
-            self.pcap.write(ts_sec, ts_frac, out, wirelen)
+            try:
+                self.pcap.write(ts_sec, ts_frac, out, wirelen)
+            except OSError as error:  # a full disk, /dev/full, a FIFO whose reader left
+                raise self.pcap.failure(error) from None
         if self.capture is not None:
-            self.capture.write(ts_sec, ts_frac, out, wirelen, stat, self.ip_offset)
+            try:
+                self.capture.write(ts_sec, ts_frac, out, wirelen, stat, self.ip_offset)
+            except OSError as error:
+                raise self.capture.writer.failure(error) from None
 
     def close(self) -> None:
         for writer in (self.pcap, self.capture):
@@ -510,40 +570,49 @@ class _Outputs:
                 writer.abort()
 
 
-def _replay_sharded(network: Network, path, at: str, out, workers: int, out_capture=None, flow_logs: bool = False,
-                    flow_log_interval: int = 600) -> ReplayReport:
+def _replay_sharded(network: Network, path, at: str, out, workers: int, out_capture=None, flow_logs=None,
+                    flow_log_format: str = "v2", flow_log_interval: int = 600,
+                    linktype: int = LINKTYPE_ETHERNET) -> ReplayReport:
     """Flows are sharded by a hash of their addresses and ports before the workers start: each
-    worker forwards its own flows from the same file, with its own session (flows are independent)."""
+    worker forwards its own flows from the same file, with its own session (flows are independent).
+    Their parts go to a temporary folder, removed however the run ends."""
     import multiprocessing
+    import shutil
 
-    open_pcap(path).close()  # bad input is reported here, once, before any worker starts
-    network.port(at)
     context = multiprocessing.get_context("fork")
     started = time.perf_counter()
     tmpdir = tempfile.mkdtemp(prefix="vpcemu-replay-")
-    parts = [os.path.join(tmpdir, f"part{i}.pcap") for i in range(workers)] if out else [None] * workers
-    capture_parts = [os.path.join(tmpdir, f"part{i}.pcapng") for i in range(workers)] if out_capture else [None] * workers
-    global _FORKED_NETWORK
-    _FORKED_NETWORK = network  # compiled tries do not pickle; forked workers inherit them
+    writer = None
     try:
-        with context.Pool(workers) as pool:
-            results = pool.starmap(_worker, [(str(path), at, (i, workers), parts[i], capture_parts[i], flow_logs,
-                                              flow_log_interval) for i in range(workers)])
-    finally:
-        _FORKED_NETWORK = None
-    report = ReplayReport(workers=workers)
-    for part in results:
-        report.merge(part)
-    if out:
-        _merge_parts(parts, str(out))
-    if out_capture:
-        from .record.capture import merge_captures
+        parts = [os.path.join(tmpdir, f"part{i}.pcap") for i in range(workers)] if out else [None] * workers
+        capture_parts = ([os.path.join(tmpdir, f"part{i}.pcapng") for i in range(workers)] if out_capture
+                         else [None] * workers)
+        global _FORKED_NETWORK
+        _FORKED_NETWORK = network  # compiled tries do not pickle; forked workers inherit them
+        try:
+            with context.Pool(workers, initializer=_worker_start) as pool:
+                results = pool.starmap(_worker, [(str(path), at, (i, workers), parts[i], capture_parts[i],
+                                                  flow_logs is not None, flow_log_interval, linktype)
+                                                 for i in range(workers)])
+        finally:
+            _FORKED_NETWORK = None
+        report = ReplayReport(workers=workers)
+        for part in results:
+            report.merge(part)
+        writer = _Outputs(None, None)
+        if out:
+            writer.pcap = _merge_parts(parts, str(out), linktype)
+        if out_capture:
+            from .record.capture import merge_captures
 
-        merge_captures(capture_parts, out_capture)
-    for part in parts + capture_parts:
-        if part and os.path.exists(part):
-            os.unlink(part)
-    os.rmdir(tmpdir)
+            writer.capture = merge_captures(capture_parts, out_capture, commit=False)
+        _finish(writer, report, flow_logs, flow_log_format)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -551,10 +620,22 @@ def _replay_sharded(network: Network, path, at: str, out, workers: int, out_capt
 _FORKED_NETWORK: Network | None = None
 
 
-def _worker(path, at, shard, out_part, capture_part=None, flow_logs=False, flow_log_interval=600):
-    writer = _Outputs(out_part, capture_part)
-    report = Replayer(_FORKED_NETWORK, at, shard, flow_logs, flow_log_interval).run_pcap(
-        path, writer if writer else None)
+def _worker_start() -> None:
+    """Workers leave Ctrl-C to the parent, which ends them and removes what they wrote."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker(path, at, shard, out_part, capture_part=None, flow_logs=False, flow_log_interval=600,
+            linktype=LINKTYPE_ETHERNET):
+    writer = _Outputs(out_part, capture_part, linktype)
+    try:
+        report = Replayer(_FORKED_NETWORK, at, shard, flow_logs, flow_log_interval).run_pcap(
+            path, writer if writer else None)
+    except BaseException:
+        writer.abort()
+        raise
     writer.close()
     report.flows = {k: _portable(s) for k, s in report.flows.items()}
     return report
@@ -566,18 +647,24 @@ def _portable(stat: FlowStat) -> FlowStat:
     return stat
 
 
-def _merge_parts(parts: list[str], out: str) -> None:
-    """Interleave the workers' outputs by timestamp into one capture."""
+def _merge_parts(parts: list[str], out: str, linktype: int) -> PcapWriter:
+    """Interleave the workers' outputs by timestamp into one capture, written but not yet in place."""
     captures = [open_pcap(p) for p in parts]
-    writer = PcapWriter(out, captures[0].linktype)
+    writer = PcapWriter(out, linktype)
     try:
         streams = [_records(c) for c in captures]
         for ts_sec, ts_frac, frame in heapq.merge(*streams, key=lambda r: (r[0], r[1])):
             writer.write(ts_sec, ts_frac, frame)
-        writer.close()
+    except OSError as error:
+        writer.abort()
+        raise writer.failure(error) from None
+    except BaseException:
+        writer.abort()
+        raise
     finally:
         for c in captures:
             c.close()
+    return writer
 
 
 def _release(data, released: int, offset: int) -> int:

@@ -8,6 +8,11 @@ within a session, and only lets more through, so a cached delivery stays right. 
 be lifted by state added later (a reply seen before its request), so a drop remembers the state
 keys it looked up and found absent; when one of them appears, the drop is forgotten and decided
 again (`Session.watch`).
+
+The cache is bounded (`cache_limit` flows): when full it starts afresh, and a path that owns its
+session (none was given to it) starts a fresh session with it, so that the state of a capture's
+many flows is bounded too and every cached decision stays one the current state gave. Each fresh
+start bumps `generation`, for callers that keep caches of their own on top of this one.
 """
 from __future__ import annotations
 
@@ -42,10 +47,12 @@ class FastPath:
     def __init__(self, fabric: Fabric, port: Port, session: Session | None = None, cache_limit: int = 1 << 20):
         self.fabric = fabric
         self.port = port
+        self._owns_session = session is None
         self.session = session if session is not None else Session()
         self.forwarder = Forwarder(fabric, self.session)
         self.cache: dict[tuple, tuple[Decision, int]] = {}
-        self.cache_limit = cache_limit
+        self.cache_limit = max(1, cache_limit)
+        self.generation = 0
         self._interned: dict[tuple, Decision] = {}
         self.forgotten: list[tuple] = []  # flow keys whose cached drop was lifted (for callers' own caches)
 
@@ -62,6 +69,8 @@ class FastPath:
     def _decide_flow(self, key: tuple, h: Headers) -> Decision:
         """Run the pipeline for the flow. Size does not enter the flow's decision: the packet goes
         through as if it fitted, and each packet is then held against the path MTU it reports."""
+        if len(self.cache) >= self.cache_limit:
+            self._start_afresh()  # before the pipeline runs: this flow's state goes in the new session
         session = self.session
         session.consulted = consulted = []
         try:
@@ -74,9 +83,6 @@ class FastPath:
             rewrite = (out.src, out.dst, out.sport, out.dport)
         decision = self._intern((outcome.verdict, outcome.code, outcome.delivered_to, rewrite, out.ttl - h.ttl,
                                  getattr(outcome, "path_mtu", 9001)))
-        if len(self.cache) >= self.cache_limit:
-            self.cache.clear()  # constant memory: a capture with more flows only costs recomputation
-            self._unwatch()
         self.cache[key] = decision
         if decision.verdict == "dropped":
             for state_key in consulted:
@@ -97,6 +103,17 @@ class FastPath:
         self.cache.clear()
         self._unwatch()
         self.forgotten.clear()
+
+    def _start_afresh(self) -> None:
+        """Constant memory: a capture with more flows than the cache holds costs recomputation."""
+        self.cache.clear()
+        self.forgotten.clear()
+        self.generation += 1
+        if self._owns_session:
+            self.session = Session()
+            self.forwarder = Forwarder(self.fabric, self.session)
+        else:
+            self._unwatch()
 
     def _unwatch(self) -> None:
         """Withdraw this path's watches from the session; other paths sharing it keep theirs."""
