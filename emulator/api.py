@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from .dataplane.compile import Port, compile_topology
 from .dataplane.packet import ICMP, TCP, UDP, Headers, from_scapy, int_to_ip, ip_to_int, parse_frame, reply_to
 from .dataplane.pipeline import Forwarder, Outcome
 from .dataplane.state import Session
-from .inputs.errors import InputError
+from .inputs.errors import InputError, shown
 from .record.trace import Trace
 from .services.resolver import Answer, NotResolved, answer_packet, lookup, resolve
 
@@ -86,7 +87,7 @@ class Network:
             if len(matches) > 1:
                 raise InputError(f"{ref} is a private address in several VPCs: "
                                  f"{', '.join(p.id for p in matches)}", file=topology.source, field="--from")
-            raise InputError(f"no instance, network interface or private address {ref!r}",
+            raise InputError(f"no instance, network interface or private address {shown(ref)}",
                              file=topology.source, field="--from") from error.__cause__
         eni_id = resource.network_interface_ids[0] if isinstance(resource, m.Instance) else resource.id
         port = self.fabric.ports.get(eni_id)
@@ -155,6 +156,8 @@ class Network:
         number = _protocol_number(proto)
         if at == "internet" and src is None:
             raise InputError("a packet from the internet needs a source address (--src)", field="--from")
+        if src is not None and not is_ipv4(src):  # never a name: scapy would ask the host's resolver
+            raise InputError(f"not an IPv4 address: {shown(src)}", field="--src")
         dst_address = dst if is_ipv4(dst) else self.resolve(dst, at)[0]
         ip = IP(dst=dst_address, proto=number) if src is None else IP(src=src, dst=dst_address, proto=number)
         if number == TCP:
@@ -181,19 +184,24 @@ class Network:
 
 
 def _protocol_number(proto: str | int) -> int:
-    if isinstance(proto, int):
+    if isinstance(proto, int) and not isinstance(proto, bool) and 0 <= proto <= 255:
         return proto
     text = str(proto).lower()
     if text in PROTOCOLS:
         return PROTOCOLS[text]
-    if text.isdigit() and 0 <= int(text) <= 255:
+    if _DECIMAL.fullmatch(text) and int(text) <= 255:
         return int(text)
-    raise InputError(f"unknown protocol {proto!r} (tcp, udp, icmp or a number 0-255)", field="--proto")
+    raise InputError(f"unknown protocol {shown(proto)} (tcp, udp, icmp or a number 0-255)", field="--proto")
 
 
 def is_ipv4(text: str) -> bool:
-    parts = text.split(".")
-    return len(parts) == 4 and all(p.isdigit() and int(p) <= 255 for p in parts)
+    """Dotted-quad IPv4 in ASCII digits. str.isdigit() also takes "²" and "١": such a "number" reaching
+    scapy would be looked up as a host name through the host's resolver, and vpcemu is offline."""
+    return isinstance(text, str) and _IPV4.fullmatch(text) is not None
+
+
+_DECIMAL = re.compile(r"[0-9]{1,3}")
+_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])")
 
 
 __all__ = ["Network", "load", "Trace", "int_to_ip", "ip_to_int"]

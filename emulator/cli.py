@@ -73,12 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _port(text: str, option: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"not a port number: {text!r}", field=option) from None
+    """A port given in ASCII digits (int() alone would also take "²", "٤٤٣" and "4_43")."""
+    from .inputs.errors import shown
+
+    digits = text.strip().removeprefix("-")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 10):
+        raise InputError(f"not a port number: {shown(text)}", field=option)
+    value = int(text)
     if not 0 <= value <= 65535:
-        raise InputError(f"port out of range: {value} (0-65535)", field=option)
+        raise InputError(f"port out of range: {shown(value)} (0-65535)", field=option)
     return value
 
 
@@ -127,8 +130,13 @@ def cmd_trace(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from .inputs.documents import kind_of
     from .scenario import read_trace_specs, run_trace_spec
 
+    for path in args.topologies:  # before anything runs: a demo is all of its files or nothing
+        if kind_of(path) == "directory":
+            raise InputError("a directory of AWS JSON has no `traces:` to run; demo runs the traces of YAML "
+                             "topologies (use `vpcemu trace` on a directory)", file=path)
     failed = 0
     out: list[str] = []  # printed once every trace has run: a bad trace leaves no half-printed demo
     for path in args.topologies:
@@ -157,7 +165,7 @@ def cmd_demo(args) -> int:
     return 0
 
 
-_TRACE_FIELDS = {"--from": "from", "--to": "to", "--proto": "proto"}  # option names -> `traces:` keys
+_TRACE_FIELDS = {"--from": "from", "--to": "to", "--proto": "proto", "--src": "src"}  # option names -> `traces:` keys
 
 
 def cmd_import(args) -> int:

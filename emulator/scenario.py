@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import model as m
 from .api import DEFAULT_DPORT, DEFAULT_SPORT, Network
+from .inputs.documents import read_yaml
 from .inputs.errors import InputError
 from .record.trace import Trace
 
@@ -26,7 +25,11 @@ class TraceSpec:
 
 
 def read_trace_specs(path: str | Path) -> list[TraceSpec]:
-    document = yaml.safe_load(Path(path).read_text()) or {}
+    """The `traces:` of a YAML topology, read with the same bounds as the topology (its fields were
+    checked when the topology was loaded: YamlReader.check_traces)."""
+    document = read_yaml(path) or {}
+    if not isinstance(document, dict):
+        raise InputError("expected a mapping", file=str(path), resource="topology")
     specs = []
     for i, item in enumerate(document.get("traces") or []):
         where = f"traces[{i}]"

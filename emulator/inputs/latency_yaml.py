@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import shown
 from ..model.latency import LATENCY_FIELDS, PROCESSING_TYPES, LatencySettings, region_pair
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
@@ -45,7 +46,7 @@ def read_latency(reader, spec: Any) -> LatencySettings:
 
 def _number(reader, value: Any, where: str, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise reader.error(where, field, f"expected a number, got {value!r}")
+        raise reader.error(where, field, f"expected a number, got {shown(value)}")
     if value < 0 or value != value or value == float("inf"):
-        raise reader.error(where, field, f"must be zero or more and finite, got {value!r}")
+        raise reader.error(where, field, f"must be zero or more and finite, got {shown(value)}")
     return float(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import Topology
+from .documents import kind_of
 from .errors import InputError
 from .validate import validate
 
@@ -11,9 +12,10 @@ from .validate import validate
 def load_topology(path: str | Path) -> Topology:
     """A YAML file, a directory of `aws ec2 describe-*` JSON, or a folder holding `aws_configs/`."""
     path = Path(path)
-    if not path.exists():
+    kind = kind_of(path)  # a FIFO or a device is refused here, a name too long is one line
+    if kind is None:
         raise InputError("no such file or directory", file=str(path))
-    if path.is_dir():
+    if kind == "directory":
         from .aws_json import load_aws_directory
 
         topology = load_aws_directory(path)

@@ -6,15 +6,15 @@ Every mistake is raised as InputError naming the file, the resource path and the
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .. import model as m
 from ..services.aws_public import ensure_managed_prefix_lists
 from ..dataplane.fib import format_cidr, parse_cidr
-from .errors import InputError
+from .documents import read_yaml
+from .errors import InputError, shown
 from .latency_yaml import read_latency
 from .yaml_privatelink import RegionReading, VpcReading, aws_service_region
 
@@ -31,50 +31,16 @@ PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "delet
                     "provisioning", "deleting")
 TRACE_KEYS = {"title", "from", "src", "to", "proto", "sport", "dport", "expect", "return"}
 TRACE_EXPECT_KEYS = {"verdict", "code", "delivered_to", "via", "not_via", "reachable"}
+# Numbers are ASCII digits: str.isdigit() and int() also take "²" and "١٦", which no AWS API does.
+DECIMAL = re.compile(r"-?[0-9]{1,18}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 TARGET_KINDS = ("internet gateway", "NAT gateway", "endpoint", "instance", "network interface", "peering connection",
                 "transit gateway")
 
 
 def load_yaml(path: str | Path) -> m.Topology:
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InputError("no such file", file=str(path)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read: {error.__class__.__name__}", file=str(path)) from None
-    try:
-        document = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"{where}malformed YAML: {problem}", file=str(path)) from None
-    return YamlReader(str(path)).read(document)
-
-
-# libyaml's parser when PyYAML was built with it (its wheels are): about 3x faster on big files.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=deep)
-                try:
-                    duplicate = key in seen
-                    seen.add(key)
-                except TypeError:  # an unhashable key: SafeLoader reports it
-                    continue
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        return super().construct_mapping(node, deep)
+    """A Topology from a YAML file, read with bounds (inputs/documents.py)."""
+    return YamlReader(str(path)).read(read_yaml(path))
 
 
 class YamlReader(RegionReading):
@@ -101,6 +67,9 @@ class YamlReader(RegionReading):
             return {}
         if not isinstance(value, dict):
             raise self.error(where, field, f"expected a mapping, got {type(value).__name__}")
+        for key in value:
+            if not isinstance(key, str):
+                raise self.error(where, field, f"the key {shown(key)} is not a string: quote it to use it as a name")
         return value
 
     def sequence(self, value: Any, where: str, field: str) -> list:
@@ -111,45 +80,63 @@ class YamlReader(RegionReading):
         return value
 
     def check_keys(self, spec: dict, allowed: set[str], where: str) -> None:
-        unknown = sorted(set(spec) - allowed)
+        unknown = sorted(set(spec) - allowed, key=str)
         if unknown:
             raise self.error(where, unknown[0], f"unknown field (expected one of: {', '.join(sorted(allowed))})")
 
+    def text(self, value: Any, where: str, field: str) -> str:
+        """A scalar field as text: a list or mapping where a name, id or address belongs is an error."""
+        if isinstance(value, (dict, list)):
+            raise self.error(where, field, f"expected a single value, got {shown(value)}")
+        return str(value)
+
     def cidr(self, value: Any, where: str, field: str) -> str:
-        text = str(value)
+        text = self.text(value, where, field)
         if "/" not in text:
-            raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (no prefix length)")
-        if not text.rsplit("/", 1)[1].isdigit():
-            raise self.error(where, field, f"invalid IPv4 CIDR {value!r} (the prefix length is a number, not a mask)")
+            raise self.error(where, field, f"invalid IPv4 CIDR {shown(value)} (no prefix length)")
+        length = text.rsplit("/", 1)[1]
+        if not (length.isascii() and length.isdigit()):
+            raise self.error(where, field, f"invalid IPv4 CIDR {shown(value)} (the prefix length is a number, "
+                                           f"not a mask)")
         try:
             return format_cidr(*parse_cidr(text))  # R19: host bits cleared
         except ValueError:
-            raise self.error(where, field, f"invalid IPv4 CIDR {value!r}") from None
+            raise self.error(where, field, f"invalid IPv4 CIDR {shown(value)}") from None
 
     def address(self, value: Any, where: str, field: str) -> str:
         try:
-            return str(ipaddress.IPv4Address(str(value)))
+            return str(ipaddress.IPv4Address(self.text(value, where, field)))
         except ValueError:
-            raise self.error(where, field, f"invalid IPv4 address {value!r}") from None
+            raise self.error(where, field, f"invalid IPv4 address {shown(value)}") from None
 
     def integer(self, value: Any, where: str, field: str) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and DECIMAL.fullmatch(value.strip()):
             return int(value)
-        raise self.error(where, field, f"expected a whole number, got {value!r}")
+        raise self.error(where, field, f"expected a whole number, got {shown(value)}")
+
+    def account_id(self, value: Any, where: str) -> str:
+        """An AWS account id: 12 digits, written in quotes (unquoted, YAML reads 011122223333 as an
+        octal number and the account silently becomes another)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise self.error(where, "account", f"write the 12-digit account id in quotes: unquoted, YAML reads it as "
+                                               f"the number {shown(value)} (a leading 0 makes it octal)")
+        if not isinstance(value, str) or not ACCOUNT_ID.fullmatch(value):
+            raise self.error(where, "account", f"an AWS account id is 12 digits, got {shown(value)}")
+        return value
 
     def flag(self, spec: dict, key: str, default: bool, where: str) -> bool:
         """A true/false field: anything else (a quoted "false", 0, yes) is an error, not a guess."""
         value = spec.get(key, default)
         if not isinstance(value, bool):
-            raise self.error(where, key, f"true or false; got {value!r}")
+            raise self.error(where, key, f"true or false; got {shown(value)}")
         return value
 
     def choice(self, spec: dict, key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
-        value = str(spec.get(key, default))
+        value = self.text(spec.get(key, default), where, key)
         if value not in allowed:
-            raise self.error(where, key, f"must be one of {', '.join(allowed)}; got {value!r}")
+            raise self.error(where, key, f"must be one of {', '.join(allowed)}; got {shown(value)}")
         return value
 
     def new_id(self, prefix: str, *parts: str) -> str:
@@ -158,7 +145,7 @@ class YamlReader(RegionReading):
     def register(self, kind: str, name: str, resource_id: str, where: str) -> None:
         key = (kind, name)
         if key in self.names and self.names[key] != resource_id:
-            raise self.error(where, None, f"a {kind} named {name!r} is defined twice")
+            raise self.error(where, None, f"a {kind} named {shown(name)} is defined twice")
         self.names[key] = resource_id
         self.names.setdefault((kind, resource_id), resource_id)
 
@@ -166,11 +153,11 @@ class YamlReader(RegionReading):
         """The id behind a name (scoped to a VPC first, then global), or an id given literally."""
         if name is None:
             raise self.error(where, field, f"required: the name or id of a {kind}")
-        text = str(name)
+        text = self.text(name, where, field)
         for key in ((kind, f"{scope}/{text}"), (kind, text)):
             if key in self.names:
                 return self.names[key]
-        raise self.error(where, field, f"unknown {kind} {text!r}")
+        raise self.error(where, field, f"unknown {kind} {shown(text)}")
 
     # --- document ---------------------------------------------------------------------------
 
@@ -181,7 +168,7 @@ class YamlReader(RegionReading):
         self.check_keys(doc, {"account", "regions", "peering_connections", "transit_gateway_peerings", "description",
                               "name", "traces", "private_hosted_zones", "latency"}, "topology")
         self.source_key = str(doc.get("name") or Path(self.source).stem)
-        self.account = str(doc.get("account", DEFAULT_ACCOUNT))
+        self.account = self.account_id(doc.get("account", DEFAULT_ACCOUNT), "topology")
         regions = self.mapping(doc.get("regions"), "topology", "regions")
         if not regions:
             raise self.error("topology", "regions", "at least one region is required")
@@ -216,21 +203,27 @@ class YamlReader(RegionReading):
             for key in ("from", "to"):
                 if item.get(key) is None:
                     raise self.error(where, key, "required")
-            proto = str(item.get("proto", "tcp")).lower()
-            if proto not in ("tcp", "udp", "icmp") and not (proto.isdigit() and int(proto) <= 255):
-                raise self.error(where, "proto", f"tcp, udp, icmp or a protocol number 0-255; got {item['proto']!r}")
+            proto = self.text(item.get("proto", "tcp"), where, "proto").lower()
+            if proto not in ("tcp", "udp", "icmp") and not (DECIMAL.fullmatch(proto) and 0 <= int(proto) <= 255):
+                raise self.error(where, "proto", f"tcp, udp, icmp or a protocol number 0-255; got {shown(item['proto'])}")
             for key in ("sport", "dport"):
                 if key in item and not 0 <= self.integer(item[key], where, key) <= 65535:
                     raise self.error(where, key, f"port out of range: {item[key]}")
             expect = self.mapping(item.get("expect"), where, "expect")
             self.check_keys(expect, TRACE_EXPECT_KEYS, f"{where}.expect")
             if "verdict" in expect and expect["verdict"] not in ("delivered", "exited", "dropped"):
-                raise self.error(f"{where}.expect", "verdict", f"delivered, exited or dropped; got {expect['verdict']!r}")
+                raise self.error(f"{where}.expect", "verdict", f"delivered, exited or dropped; got {shown(expect['verdict'])}")
             for key, value in (("return", item.get("return")), ("reachable", expect.get("reachable"))):
                 if value is not None and not isinstance(value, bool):
-                    raise self.error(where if key == "return" else f"{where}.expect", key, f"true or false; got {value!r}")
+                    raise self.error(where if key == "return" else f"{where}.expect", key, f"true or false; got {shown(value)}")
             for key in ("via", "not_via"):
-                self.sequence(expect.get(key), f"{where}.expect", key)
+                for ref in self.sequence(expect.get(key), f"{where}.expect", key):
+                    self.text(ref, f"{where}.expect", key)
+            for spec, keys, place in ((item, ("title", "from", "to", "src"), where),
+                                      (expect, ("delivered_to", "code"), f"{where}.expect")):
+                for key in keys:
+                    if spec.get(key) is not None:
+                        self.text(spec[key], place, key)
 
     def read_region(self, region: str, spec: dict) -> None:
         where = f"regions.{region}"
@@ -259,7 +252,7 @@ class YamlReader(RegionReading):
             raise self.error(where, "entries", f"{len(entries)} entries exceed max_entries {max_entries}")
         pl_id = str(spec.get("id") or self.new_id("pl", region, name)[:11])  # pl- and 8 hex digits
         self.register("prefix list", name, pl_id, where)
-        self.topology.add(m.PrefixList(pl_id, name, entries, region, str(spec.get("account", self.account)),
+        self.topology.add(m.PrefixList(pl_id, name, entries, region, self.account_id(spec.get("account", self.account), where),
                                        max_entries, name=name))
 
     def read_aws_prefix_list(self, region: str, name: str, spec: dict, where: str) -> None:
@@ -285,14 +278,17 @@ class YamlReader(RegionReading):
                                "enable_dns_hostnames", "internet_gateway", "subnets", "route_tables",
                                "security_groups", "network_acls", "instances", "network_interfaces",
                                "nat_gateways", "endpoints", "load_balancers", "target_groups"}, where)
-        account = str(spec.get("account", self.account))
+        account = self.account_id(spec.get("account", self.account), where)
         blocks = spec.get("cidr_blocks") or ([spec["cidr_block"]] if "cidr_block" in spec else None)
         if not blocks:
             raise self.error(where, "cidr_blocks", "a VPC needs at least one IPv4 CIDR")
         cidrs = [self.cidr(c, where, "cidr_blocks") for c in self.sequence(blocks, where, "cidr_blocks")]
-        for c in cidrs:
+        for raw, c in zip(self.sequence(blocks, where, "cidr_blocks"), cidrs):
             if not 16 <= int(c.split("/")[1]) <= 28:
                 raise self.error(where, "cidr_blocks", f"{c}: a VPC CIDR must be between /16 and /28")
+            if str(raw).split("/")[0].strip() != c.split("/")[0]:  # AWS's CreateVpc refuses a block with host bits set
+                self.topology.warnings.append(f"{self.source}: {where}: cidr_blocks: {shown(raw)} has host bits set; "
+                                              f"read as {c}, the network that AWS would require")
         vpc_id = str(spec.get("id") or self.new_id("vpc", region, name))
         self.register("vpc", name, vpc_id, where)
         vpc = m.Vpc(vpc_id, cidrs, region, account, name=name,
@@ -310,7 +306,7 @@ class YamlReader(RegionReading):
                                "security_group_referencing_support", "attachments", "route_tables"}, where)
         tgw_id = str(spec.get("id") or self.new_id("tgw", region, name))
         self.register("transit gateway", name, tgw_id, where)
-        tgw = m.TransitGateway(tgw_id, region, str(spec.get("account", self.account)),
+        tgw = m.TransitGateway(tgw_id, region, self.account_id(spec.get("account", self.account), where),
                                self.flag(spec, "default_route_table_association", True, where),
                                self.flag(spec, "default_route_table_propagation", True, where),
                                security_group_referencing_support=self.flag(spec, "security_group_referencing_support", False, where),
@@ -492,7 +488,7 @@ class YamlReader(RegionReading):
         target_id = next((self.names[k] for k in keys if k in self.names), None)
         if target_id is None:
             if target.split("-", 1)[0] not in ("igw", "nat", "vpce", "i", "eni", "pcx", "tgw", "vgw"):
-                raise self.error(where, "target", f"unknown route target {target!r}")
+                raise self.error(where, "target", f"unknown route target {shown(target)}")
             target_id = target  # a literal id of something outside this file (checked by validate)
         prefix = target_id.split("-", 1)[0]
         if prefix in ("igw", "vgw"):
@@ -514,7 +510,7 @@ class YamlReader(RegionReading):
         elif prefix == "tgw":
             route.transit_gateway_id = target_id
         else:
-            raise self.error(where, "target", f"{target} has id {target_id!r}, which is not the id of a route target "
+            raise self.error(where, "target", f"{target} has id {shown(target_id)}, which is not the id of a route target "
                                               f"(igw-, vgw-, nat-, vpce-, i-, eni-, pcx- or tgw-)")
 
 
@@ -560,7 +556,9 @@ class VpcContext(VpcReading):
             self.declare_security_group("default", None)
         for name, acl in r.mapping(spec.get("network_acls"), where, "network_acls").items():
             self.read_network_acl(str(name), r.mapping(acl, f"{where}.network_acls.{name}"))
-        if not any(a.vpc_id == self.vpc.vpc_id and a.is_default for a in r.topology.all(m.NetworkAcl)):
+        declared = (r.topology.get(r.names[("network ACL", f"{self.name}/{name}")])  # this VPC's only, not all
+                    for name in r.mapping(spec.get("network_acls"), where, "network_acls"))
+        if not any(a.vpc_id == self.vpc.vpc_id and a.is_default for a in declared):
             self.add_default_nacl()
         for name, table in r.mapping(spec.get("route_tables"), where, "route_tables").items():
             self.read_route_table(str(name), r.mapping(table, f"{where}.route_tables.{name}"))
@@ -684,13 +682,13 @@ class VpcContext(VpcReading):
 
     def protocol_ports(self, rule: dict, where: str) -> tuple[int, int | None, int | None]:
         r = self.r
-        raw = str(rule.get("protocol", "all")).lower()
+        raw = r.text(rule.get("protocol", "all"), where, "protocol").lower()
         if raw in PROTOCOL_NUMBERS:
             proto = PROTOCOL_NUMBERS[raw]
-        elif raw.isdigit() and int(raw) <= 255:
+        elif DECIMAL.fullmatch(raw) and 0 <= int(raw) <= 255:
             proto = int(raw)
         else:
-            raise r.error(where, "protocol", f"unknown protocol {rule.get('protocol')!r}")
+            raise r.error(where, "protocol", f"unknown protocol {shown(rule.get('protocol'))}")
         lo = hi = None
         if proto in (6, 17):
             lo, hi = self.port_range(rule.get("ports"), where)
@@ -709,21 +707,21 @@ class VpcContext(VpcReading):
         return proto, lo, hi
 
     def port_range(self, ports: Any, where: str) -> tuple[int, int]:
+        """A port, `LO-HI`, `[LO, HI]` or all; each end a whole number (R108)."""
         if ports is None or ports == "all":
             return 0, 65535
-        try:
-            if isinstance(ports, int):
-                lo = hi = ports
-            elif isinstance(ports, list) and len(ports) == 2:
-                lo, hi = int(ports[0]), int(ports[1])
-            else:
-                text = str(ports)
-                lo, _, hi_text = text.partition("-")
-                lo, hi = int(lo), int(hi_text or lo)
-        except ValueError:
-            raise self.r.error(where, "ports", f"invalid port range {ports!r}") from None
+        r = self.r
+        if isinstance(ports, list) and len(ports) == 2:
+            lo, hi = (r.integer(p, where, "ports") for p in ports)
+        elif isinstance(ports, (int, str)) and not isinstance(ports, bool):
+            lo_text, _, hi_text = str(ports).partition("-")
+            if not (DECIMAL.fullmatch(lo_text.strip()) and DECIMAL.fullmatch((hi_text or lo_text).strip())):
+                raise r.error(where, "ports", f"invalid port range {shown(ports)}")
+            lo, hi = int(lo_text), int(hi_text or lo_text)
+        else:
+            raise r.error(where, "ports", f"invalid port range {shown(ports)}")
         if not 0 <= lo <= hi <= 65535:
-            raise self.r.error(where, "ports", f"invalid port range {ports!r}")
+            raise r.error(where, "ports", f"invalid port range {shown(ports)}")
         return lo, hi
 
     def read_network_acl(self, name: str, spec: dict) -> None:
@@ -742,7 +740,7 @@ class VpcContext(VpcReading):
                 r.check_keys(entry, {"rule", "protocol", "ports", "icmp_type", "icmp_code", "cidr", "action"}, ewhere)
                 number = entry.get("rule")
                 if not isinstance(number, int) or not 1 <= number <= 32766:
-                    raise r.error(ewhere, "rule", f"rule numbers run from 1 to 32766 (R113), got {number!r}")
+                    raise r.error(ewhere, "rule", f"rule numbers run from 1 to 32766 (R113), got {shown(number)}")
                 if number in numbers:
                     raise r.error(ewhere, "rule", f"rule {number} appears twice")
                 numbers.add(number)
@@ -926,11 +924,11 @@ class VpcContext(VpcReading):
             endpoint = m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
                                            subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
                                            groups=groups, private_dns_enabled=r.flag(spec, "private_dns", True, where),
-                                           state=state, requester=self.principal(spec), name=name, **self.common())
+                                           state=state, requester=self.principal(spec, where), name=name, **self.common())
             r.topology.add(endpoint)
             if aws_service_region(service) is None:
                 r.pending_services.append((endpoint, where, "state" in spec))
         else:
-            raise r.error(where, "type", f"must be gateway, interface or gatewayloadbalancer, got {spec.get('type')!r}")
+            raise r.error(where, "type", f"must be gateway, interface or gatewayloadbalancer, got {shown(spec.get('type'))}")
 
 

@@ -153,6 +153,13 @@ def _check_route_tables(topology):
                 raise _fail(topology, table, "Routes",
                             f"route {route.destination} -> {route.target_id}: no such {kind} (a missing target "
                             f"makes AWS show the route as blackhole, R17)")
+            if kind == "igw":
+                gateway = topology.get(route.target_id, m.InternetGateway)
+                if gateway.vpc_id != table.vpc_id:  # AWS refuses the route: "belong to different networks"
+                    attached = f"attached to {gateway.vpc_id}" if gateway.vpc_id else "not attached to a VPC"
+                    raise _fail(topology, table, "Routes",
+                                f"route {route.destination} -> {gateway.label}: the internet gateway is {attached}, "
+                                f"not to this table's VPC {table.vpc_id} (R121)")
 
 
 _PEERING_LIVE = ("initiating-request", "pending-acceptance", "provisioning", "active")  # R77: these block a second

@@ -10,7 +10,9 @@ import re
 from typing import Any
 
 from .. import model as m
+from .errors import shown
 
+PRINCIPAL_ARN = re.compile(r"arn:aws:iam::[0-9]{12}:(root|user/.+|role/.+)")
 _AWS_SERVICE = re.compile(r"^com\.amazonaws\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.(?P<service>[a-z0-9.-]+)$")
 HEALTH_STATES = ("healthy", "unhealthy", "draining", "unused", "initial", "unavailable")
 GENEVE_PORT = 6081
@@ -42,7 +44,7 @@ class VpcReading:
         r.check_keys(spec, {"arn", "protocol", "port", "target_type", "targets", "proxy_protocol_v2", "flow_hash"}, where)
         protocol = str(spec.get("protocol", "TCP")).upper()
         if protocol not in ("TCP", "UDP", "TLS", "TCP_UDP", "GENEVE"):
-            raise r.error(where, "protocol", f"TCP, UDP, TLS, TCP_UDP or GENEVE; got {spec.get('protocol')!r}")
+            raise r.error(where, "protocol", f"TCP, UDP, TLS, TCP_UDP or GENEVE; got {shown(spec.get('protocol'))}")
         port = r.integer(spec.get("port", GENEVE_PORT if protocol == "GENEVE" else 0), where, "port")
         if protocol == "GENEVE" and port != GENEVE_PORT:
             raise r.error(where, "port", "GENEVE target groups use port 6081 only (R67)")
@@ -145,13 +147,20 @@ class VpcReading:
                                           **self.common()))
         endpoint = m.GatewayLoadBalancerEndpoint(endpoint_id, self.vpc.vpc_id, subnet.subnet_id,
                                                  str(spec.get("service", "")), eni_id, state=state,
-                                                 requester=self.principal(spec), name=name, **self.common())
+                                                 requester=self.principal(spec, where), name=name, **self.common())
         r.topology.add(endpoint)
         r.pending_services.append((endpoint, where, "state" in spec))
 
-    def principal(self, spec: dict) -> str:
+    def principal(self, spec: dict, where: str) -> str:
         """Who creates the endpoint (R58): an IAM ARN, by default the VPC owner's account root."""
-        return str(spec.get("principal") or f"arn:aws:iam::{self.vpc.owner_id}:root")
+        if spec.get("principal") is None:
+            return f"arn:aws:iam::{self.vpc.owner_id}:root"
+        principal = self.r.text(spec["principal"], where, "principal")
+        if not PRINCIPAL_ARN.fullmatch(principal):
+            raise self.r.error(where, "principal",
+                               f"{shown(principal)}: an account root, user or role ARN "
+                               f"(arn:aws:iam::123456789012:root) (R58)")
+        return principal
 
 
 class RegionReading:
@@ -178,9 +187,9 @@ class RegionReading:
         service_id = str(spec.get("id") or self.new_id("vpce-svc", region, name))
         principals = [str(p) for p in self.sequence(spec.get("allowed_principals"), where, "allowed_principals")]
         for p in principals:
-            if p != "*" and not re.match(r"^arn:aws:iam::\d{12}:(root|user/.+|role/.+)$", p):
+            if p != "*" and not PRINCIPAL_ARN.fullmatch(p):
                 raise self.error(where, "allowed_principals",
-                                 f"{p!r}: an account root, user or role ARN (arn:aws:iam::123456789012:root), or * (R58)")
+                                 f"{shown(p)}: an account root, user or role ARN (arn:aws:iam::123456789012:root), or * (R58)")
         service = m.EndpointService(service_id, f"com.amazonaws.vpce.{region}.{service_id}", service_type, arns, region,
                                     balancers[0].owner_id, self.flag(spec, "acceptance_required", True, where), principals,
                                     str(private_dns) if private_dns else None, name=name)
@@ -199,7 +208,7 @@ class RegionReading:
             ref = endpoint.service_name
             service_id = self.names.get(("endpoint service", ref))
             if service_id is None:
-                raise self.error(where, "service", f"unknown endpoint service {ref!r}")
+                raise self.error(where, "service", f"unknown endpoint service {shown(ref)}")
             service = self.topology.get(service_id, m.EndpointService)
             gwlb = isinstance(endpoint, m.GatewayLoadBalancerEndpoint)
             if gwlb != (service.service_type == "GatewayLoadBalancer"):
@@ -234,7 +243,7 @@ class RegionReading:
         for service_id, (accepted, rejected, where) in self.service_decisions.items():
             for ref in accepted + rejected:
                 if ("endpoint", ref) not in self.names:
-                    raise self.error(where, "accepted" if ref in accepted else "rejected", f"unknown endpoint {ref!r}")
+                    raise self.error(where, "accepted" if ref in accepted else "rejected", f"unknown endpoint {shown(ref)}")
 
     def read_private_hosted_zones(self, zones: dict) -> None:
         for name, spec in zones.items():
