@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("directory")
     imp.add_argument("-o", "--output", required=True)
 
+    from .collect import add_parser as add_collect_parser  # boto3 is imported only when it runs
+
+    add_collect_parser(verbs)
+
     from .lab.cli import add_parser as add_lab_parser  # the namespace lab (issue 6)
 
     add_lab_parser(verbs)
@@ -238,6 +242,15 @@ def cmd_lab(args) -> int:
 
 
 VERBS["lab"] = cmd_lab
+
+
+def cmd_collect(args) -> int:
+    from .collect import run
+
+    return run(args)
+
+
+VERBS["collect"] = cmd_collect
 
 from .record.cli import VERBS as _RECORD_VERBS  # noqa: E402  cost, graph (issue 7)
 
