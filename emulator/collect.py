@@ -135,6 +135,11 @@ class Collector:
                                                          endpoint_url=self.endpoint_url, config=Config(**CONFIG))
         return self._clients[service]
 
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
     def call(self, service: str, method: str, gone_ok: bool = False, **kwargs) -> dict | None:
         """The whole answer (every page), as the CLI prints it; None when skipped (see module doc)."""
         if (service, method) in self.unsupported:
@@ -199,7 +204,7 @@ def collect(output: str | Path, *, regions: Iterable[str] | None = None, profile
         import boto3  # noqa: F401  only to say how to install it
     except ImportError:
         raise InputError(INSTALL_HINT, field="collect") from None
-    out = Path(output)
+    out = Path(os.path.abspath(output))
     _check_output(out)
     requested = _region_list(regions)
     role_arns = list(role_arns)
@@ -209,7 +214,10 @@ def collect(output: str | Path, *, regions: Iterable[str] | None = None, profile
     home = base.region_name or DEFAULT_HOME_REGION
     sources = _sources(base, home, role_arns, include_caller, endpoint_url)
     unsupported: set[tuple[str, str]] = set()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.collect-", dir=out.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.collect-", dir=out.parent))
+    except OSError as error:
+        raise InputError(f"cannot create a folder beside it: {error.strerror}", file=str(out)) from None
     try:
         for source in sources:
             names = _regions(source, home, requested, endpoint_url, warn, unsupported)
@@ -217,11 +225,16 @@ def collect(output: str | Path, *, regions: Iterable[str] | None = None, profile
                 folder = tmp / "accounts" / source.account / region
                 folder.mkdir(parents=True)
                 collector = Collector(source.session, source.account, region, endpoint_url, warn, unsupported)
-                count = collect_region(collector, folder)
+                try:
+                    count = collect_region(collector, folder)
+                finally:
+                    collector.close()
                 progress(f"account {source.account} region {region}: {count} files")
         if out.exists():
             out.rmdir()  # checked empty above; os.replace cannot replace a directory on every system
         os.replace(tmp, out)
+    except OSError as error:  # a full disk, or DIR filled by someone else meanwhile: nothing is kept
+        raise InputError(f"cannot write the snapshot: {error.strerror or error}", file=str(out)) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -331,7 +344,10 @@ def _sources(base, home: str, role_arns: list[str], include_caller: bool, endpoi
     if include_caller or not role_arns:
         sources.append(Source(base, "the caller"))
     for arn in role_arns:
-        answer = caller.call("sts", "assume_role", RoleArn=arn, RoleSessionName=SESSION_NAME)
+        try:
+            answer = caller.call("sts", "assume_role", RoleArn=arn, RoleSessionName=SESSION_NAME)
+        finally:
+            caller.close()
         credentials = (answer or {}).get("Credentials")
         if not credentials:
             raise InputError("the endpoint gave no credentials", field=f"sts assume-role {arn}")
@@ -341,8 +357,11 @@ def _sources(base, home: str, role_arns: list[str], include_caller: bool, endpoi
         sources.append(Source(session, f"role {arn}"))
     seen: dict[str, str] = {}
     for source in sources:
-        identity = Collector(source.session, source.label, home, endpoint_url, lambda line: None).call(
-            "sts", "get_caller_identity") or {}
+        asking = Collector(source.session, source.label, home, endpoint_url, lambda line: None)
+        try:
+            identity = asking.call("sts", "get_caller_identity") or {}
+        finally:
+            asking.close()
         source.account = str(identity.get("Account", ""))
         if not source.account.isdigit():
             raise InputError("sts get-caller-identity named no account", field=source.label)
@@ -368,7 +387,10 @@ def _regions(source: Source, home: str, requested: list[str] | None, endpoint_ur
              warn: Callable[[str], None], unsupported: set) -> list[str]:
     """The regions to collect for one account: the requested ones, each checked, or every enabled one."""
     collector = Collector(source.session, source.account, home, endpoint_url, warn, unsupported)
-    answer = collector.call("ec2", "describe_regions", AllRegions=True) or {}
+    try:
+        answer = collector.call("ec2", "describe_regions", AllRegions=True) or {}
+    finally:
+        collector.close()
     status = {r["RegionName"]: r.get("OptInStatus", "opt-in-not-required") for r in answer.get("Regions", [])}
     if requested is None:
         return sorted(name for name, state in status.items() if state != "not-opted-in")
