@@ -66,13 +66,37 @@ from ..services.aws_public import ensure_managed_prefix_lists, managed_prefix_li
 from .aws_json_checks import DataChecks
 from .aws_json_elb import CONNECTION_KEYS, PROVIDER_KEYS, ElbReading
 from .aws_json_transit import TRANSIT_KEYS, TransitGatewayReading
+from .documents import read_json_text
 from .errors import InputError
 
+# Outputs of AWS describe calls that vpcemu knows but does not model: one warning counts them.
+RECOGNISED_KEYS = frozenset({
+    "EgressOnlyInternetGateways", "VpnGateways", "VpnConnections", "CustomerGateways", "CarrierGateways",
+    "LocalGateways", "LocalGatewayRouteTables", "FlowLogs", "ClientVpnEndpoints", "TransitGatewayConnects",
+    "TransitGatewayConnectPeers", "TransitGatewayMulticastDomains", "TransitGatewayPolicyTables",
+    "TransitGatewayRouteTableAnnouncements", "SecurityGroupRules", "NetworkInsightsPaths", "NetworkInsightsAnalyses",
+    "TrafficMirrorSessions", "TrafficMirrorTargets", "TrafficMirrorFilters", "Ipv6Pools", "PublicIpv4Pools",
+    "IpamPools", "Ipams", "VerifiedAccessEndpoints", "CoipPools", "KeyPairs", "Images", "Volumes", "Snapshots",
+    "LaunchTemplates", "SpotInstanceRequests", "Hosts", "DBInstances", "DBSubnetGroups", "Rules",
+    "ResourceRecordSets", "HostedZones", "DirectConnectGateways", "VirtualInterfaces", "Connections"})
 IGNORED_KEYS = frozenset({"AvailabilityZones", "DhcpOptions", "Regions", "InstanceStatuses", "PlacementGroups",
                           "ServiceNames", "Tags"})
 RESPONSE_KEYS = frozenset({"NextToken", "ResponseMetadata"})  # paging and boto3 metadata, not data
 ENTRIES_KEY, ENTRIES_LIST_ID = "Entries", "PrefixListId"
-READ_KEYS = ("Vpcs", "Subnets", "PrefixLists", "ManagedPrefixLists", ENTRIES_KEY, "SecurityGroups", "NetworkAcls",
+SCALAR_KEYS = frozenset({ENTRIES_LIST_ID, "TransitGatewayRouteTableId", "AdditionalRoutesAvailable"})  # beside the array of a wrapper or output
+VPC_ATTRIBUTES = "VpcAttributes"  # describe-vpc-attribute outputs, gathered under one key of vpcemu's own
+VPC_ATTRIBUTE_KEYS = ("EnableDnsSupport", "EnableDnsHostnames")
+MANAGED_LIST_FIELDS = ("AddressFamily", "OwnerId", "MaxEntries", "State", "PrefixListArn", "Version")
+# output key -> (the id it lacks, that id in a file name, the wrapper key vpcemu reads, the command)
+TIED_BY_FILE_NAME = {
+    ENTRIES_KEY: (ENTRIES_LIST_ID, re.compile(r"pl-[0-9a-f]{8,17}"), None, "get-managed-prefix-list-entries"),
+    "TransitGatewayRouteTablePropagations": ("TransitGatewayRouteTableId", re.compile(r"tgw-rtb-[0-9a-f]{8,17}"),
+                                             "TransitGatewayPropagations",
+                                             "get-transit-gateway-route-table-propagations"),
+    "Routes": ("TransitGatewayRouteTableId", re.compile(r"tgw-rtb-[0-9a-f]{8,17}"), "TransitGatewayStaticRoutes",
+               "search-transit-gateway-routes"),
+}
+READ_KEYS = ("Vpcs", VPC_ATTRIBUTES, "Subnets", "PrefixLists", "ManagedPrefixLists", ENTRIES_KEY, "SecurityGroups", "NetworkAcls",
              "InternetGateways", "Reservations", "Instances", "NetworkInterfaces", "NatGateways", *PROVIDER_KEYS,
              "VpcEndpoints", *CONNECTION_KEYS, "Addresses", "VpcPeeringConnections", *TRANSIT_KEYS, "RouteTables")
 BATFISH_DEFAULT_REGION = "us-west-2"
@@ -112,7 +136,9 @@ class Collection:
     account_hint: str | None
     records: dict[str, list["Record"]] = field(default_factory=dict)  # the keys vpcemu reads
     collected: set[str] = field(default_factory=set)  # every key present, even with an empty array
-    unread: set[str] = field(default_factory=set)  # keys with data that vpcemu does not read
+    unread: dict[str, int] = field(default_factory=dict)  # keys with data that vpcemu does not read -> items
+    unrecognised: set[str] = field(default_factory=set)  # files holding no describe output vpcemu knows
+    untied: list[tuple[str, str]] = field(default_factory=list)  # (file, key) of outputs no id could be tied to
     region: str = BATFISH_DEFAULT_REGION
     account: str = UNKNOWN_ACCOUNT
 
@@ -228,48 +254,125 @@ def _collections(root: Path) -> list[Collection]:
 
 
 def _read_file(file: Path, collection: Collection) -> None:
+    """Every JSON document in `file` (one, or several concatenated pages), each read by its shape."""
+    name = str(file)
+    for document in _documents(file):
+        if not isinstance(document, dict):
+            raise InputError(f"expected a JSON object as `aws ... --output json` prints it (such as "
+                             f"{{\"Vpcs\": [...]}}), got {_json_type(document)}", file=name)
+        shaped = _by_shape(document, file, collection)
+        if not shaped:
+            collection.unrecognised.add(name)
+        for key, value in shaped.items():
+            collection.collected.add(key)
+            if key not in READ_KEYS:
+                if value and key not in IGNORED_KEYS:
+                    collection.unread[key] = collection.unread.get(key, 0) + len(value)
+                continue
+            records = collection.records.setdefault(key, [])
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise InputError(f"expected an object, got {_json_type(item)}", file=name, field=f"{key}[{i}]")
+                records.append(Record(item, name, collection, f"{key}[{i}]"))
+
+
+def _documents(file: Path) -> list[Any]:
+    """The JSON documents of a file: one, or pages of one command saved one after another."""
     name = str(file)
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(f"malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})",
-                         file=name) from None
+        text = read_json_text(file)  # a regular file, bounded in size, UTF-8: else one InputError
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read: {error.__class__.__name__}", file=name) from None
-    if not isinstance(document, dict):
-        raise InputError(f"expected a JSON object keyed by describe-* output names (such as Vpcs), "
-                         f"got {_json_type(document)}", file=name)
-    if ENTRIES_KEY in document:
-        document = _entries_wrapper(document, name)
+    decoder, documents, at = json.JSONDecoder(), [], 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            break
+        try:
+            document, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as error:
+            raise InputError(f"malformed JSON: {error.msg} (line {error.lineno}, column {error.colno})",
+                             file=name) from None
+        except RecursionError:
+            raise InputError("malformed JSON: nested too deeply", file=name) from None
+        except ValueError as error:  # a number of more digits than Python converts
+            raise InputError(f"malformed JSON: {error}", file=name) from None
+        documents.append(document)
+    if not documents:
+        raise InputError("empty file: expected the JSON that `aws ... --output json` prints", file=name)
+    return documents
+
+
+def _by_shape(document: dict, file: Path, collection: Collection) -> dict[str, list]:
+    """The arrays of one describe output under the keys vpcemu reads them by.
+
+    Most outputs are `{"Key": [...]}` and keep their key. Some are told apart by their shape:
+    describe-prefix-lists and describe-managed-prefix-lists both print `PrefixLists` (an item of the
+    second has `AddressFamily`, `OwnerId`, `State`…, one of the first has `Cidrs`); describe-vpc-attribute
+    prints one object (`{"VpcId": …, "EnableDnsSupport": {"Value": …}}`); describe-listeners prints
+    `Listeners`, each naming its load balancer. A few outputs do not repeat the id they were asked
+    for, which is on the command line and, as people save them, in the file name (`TIED_BY_FILE_NAME`):
+    get-managed-prefix-list-entries (`pl-…`), get-transit-gateway-route-table-propagations and
+    search-transit-gateway-routes (`tgw-rtb-…`).
+    """
+    name = str(file)
+    if isinstance(document.get("VpcId"), str) and any(k in document for k in VPC_ATTRIBUTE_KEYS):
+        return {VPC_ATTRIBUTES: [document]}
+    out: dict[str, list] = {}
     for key, value in document.items():
-        if key in RESPONSE_KEYS:
+        if key in RESPONSE_KEYS or (key in SCALAR_KEYS and not isinstance(value, (dict, list))):
             continue
         if not isinstance(value, list):
             raise InputError(f"expected a JSON array, got {_json_type(value)}", file=name, field=key)
-        collection.collected.add(key)
-        if key not in READ_KEYS:
-            if value and key not in IGNORED_KEYS:
-                collection.unread.add(key)
-            continue
-        records = collection.records.setdefault(key, [])
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise InputError(f"expected an object, got {_json_type(item)}", file=name, field=f"{key}[{i}]")
-            records.append(Record(item, name, collection, f"{key}[{i}]"))
+        if key in TIED_BY_FILE_NAME:
+            key, value = _tie_by_file_name(key, document, value, file, collection)
+        elif key == "Listeners":
+            key, value = "LoadBalancerListeners", _grouped(value, "LoadBalancerArn", "Listeners")
+        elif key == "PrefixLists":
+            managed = [item for item in value if isinstance(item, dict) and _is_managed_list(item)]
+            if managed:
+                out.setdefault("ManagedPrefixLists", []).extend(managed)
+                value = [item for item in value if not (isinstance(item, dict) and _is_managed_list(item))]
+                if not value:
+                    continue
+        out.setdefault(key, []).extend(value)
+    return out
 
 
-def _entries_wrapper(document: dict, file: str) -> dict:
-    """`{"PrefixListId": …, "Entries": [...]}` -> `{"Entries": [{"PrefixListId": …, "Cidr": …}, …]}`."""
-    list_id = document.get(ENTRIES_LIST_ID)
-    if not isinstance(list_id, str):
-        raise InputError("an Entries file (get-managed-prefix-list-entries) needs the list's PrefixListId "
-                         "next to Entries", file=file, field=ENTRIES_LIST_ID)
-    entries = document[ENTRIES_KEY]
-    if not isinstance(entries, list):
-        raise InputError(f"expected a JSON array, got {_json_type(entries)}", file=file, field=ENTRIES_KEY)
-    rest = {k: v for k, v in document.items() if k not in (ENTRIES_KEY, ENTRIES_LIST_ID)}
-    tagged = [dict(e, PrefixListId=list_id) if isinstance(e, dict) else e for e in entries]
-    return {ENTRIES_KEY: tagged, **rest}
+def _is_managed_list(item: dict) -> bool:
+    return "Cidrs" not in item and any(k in item for k in MANAGED_LIST_FIELDS)
+
+
+def _grouped(items: list, id_key: str, items_key: str) -> list:
+    """Items that each name their parent, as the collector's wrappers: one per parent."""
+    groups: dict[Any, list] = {}
+    for item in items:
+        groups.setdefault(item.get(id_key) if isinstance(item, dict) else None, []).append(item)
+    return [{id_key: parent, items_key: members} for parent, members in groups.items()]
+
+
+def _tie_by_file_name(key: str, document: dict, items: list, file: Path,
+                      collection: Collection) -> tuple[str, list]:
+    """An output that lacks the id it was asked for gains it from the document (a collector's wrapper)
+    or from the one id of that kind in its file name; without one it is left out with a warning."""
+    id_key, pattern, wrapper, _ = TIED_BY_FILE_NAME[key]
+    parent = document.get(id_key)
+    if parent is not None and not isinstance(parent, str):
+        raise InputError(f"expected a string, got {_json_type(parent)}", file=str(file), field=id_key)
+    if parent is None:
+        found = sorted(set(pattern.findall(file.name)))
+        if len(found) != 1:
+            collection.untied.append((str(file), key))
+            return key, []
+        parent = found[0]
+    if wrapper is None:  # each item carries the id itself
+        return key, [dict(item, **{id_key: parent}) if isinstance(item, dict) else item for item in items]
+    return wrapper, [{id_key: parent, key: items}]
+
+
+def _is_ipv6(cidr: str) -> bool:
+    return ":" in cidr
 
 
 def _zone_region(zone: str | None) -> str | None:
@@ -292,12 +395,14 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         self.ipv6: Counter[str] = Counter()
         self.prefix_entries: dict[str, list[tuple[str, Record]]] = {}
         self.instance_interfaces: list[tuple[m.Instance, Record]] = []  # (instance, its ENI as it lists it)
+        self.dns_attributes: dict[str, set[str]] = {}  # VPC id -> the DNS attributes the data gives
+        self.ipv6_lists: set[str] = set()  # prefix lists of family IPv6, skipped with what refers to them
 
     def load(self) -> m.Topology:
         self.collections = _collections(_configs_root(self.path))
         for collection in self.collections:
             self.place(collection)
-        readers = {"Vpcs": self.read_vpc, "Subnets": self.read_subnet, "PrefixLists": self.read_prefix_list_checked,
+        readers = {"Vpcs": self.read_vpc, VPC_ATTRIBUTES: self.read_vpc_attributes, "Subnets": self.read_subnet, "PrefixLists": self.read_prefix_list_checked,
                    "ManagedPrefixLists": self.read_managed_prefix_list_checked,
                    ENTRIES_KEY: self.read_prefix_list_entry_checked,
                    "SecurityGroups": self.read_security_group, "NetworkAcls": self.read_network_acl_checked,
@@ -327,8 +432,14 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
                 self.finish_prefix_lists()
             if key == "NetworkInterfaces":
                 self.attach_instance_interfaces()
+        self.infer_dns_attributes()
         self.summarise_warnings()
-        ensure_managed_prefix_lists(self.topology)
+        regions = {c.region for c in self.collections}
+        filled = [name for name in ensure_managed_prefix_lists(self.topology) if name.split(".")[2] in regions]
+        if filled:  # other regions' lists are background (R36): AWS address space the data never describes
+            self.topology.warnings.append(
+                f"{self.path}: the data lacks {len(filled)} AWS-managed prefix list(s) that vpcemu's snapshot holds; "
+                f"the snapshot fills them in, without the ranges the data's own lists hold (R30): {', '.join(filled)}")
         return self.topology
 
     def records(self, key: str) -> Iterator[Record]:
@@ -398,9 +509,51 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             raise r.error("CidrBlock", "a VPC needs an IPv4 CIDR block")
         self.ipv6["VPC IPv6 CIDR blocks"] += len(r.children("Ipv6CidrBlockAssociationSet"))
         is_default = r.flag("IsDefault", False)
+        given = self.dns_attributes.setdefault(vpc_id, set())
+        given.update(k for k in VPC_ATTRIBUTE_KEYS if r.data.get(k) is not None)
         self.add(m.Vpc(vpc_id, blocks, r.collection.region, r.owner(), name=r.name_tag(), is_default=is_default,
                        enable_dns_support=r.flag("EnableDnsSupport", True),
                        enable_dns_hostnames=r.flag("EnableDnsHostnames", is_default)), r)  # R133 defaults
+
+    def read_vpc_attributes(self, r: Record) -> None:
+        """describe-vpc-attribute: one of a VPC's DNS attributes, `{"Value": true|false}` (R133)."""
+        r.resource = vpc_id = r.text("VpcId")
+        vpc = self.topology.get(vpc_id, m.Vpc)
+        if vpc is None:
+            if vpc_id not in self.filtered:
+                self.warn(r, f"attributes of {vpc_id}, which no describe-vpcs output of the data holds; ignored")
+            return
+        for key, attribute in (("EnableDnsSupport", "enable_dns_support"), ("EnableDnsHostnames", "enable_dns_hostnames")):
+            value = r.flag(key, None)
+            if value is not None:
+                setattr(vpc, attribute, value)
+                self.dns_attributes.setdefault(vpc_id, set()).add(key)
+
+    def infer_dns_attributes(self) -> None:
+        """VPCs whose DNS attributes the data lacks: infer from evidence, else AWS's defaults (R133, R50)."""
+        private_dns = {e.vpc_id for e in self.topology.all(m.InterfaceEndpoint) if e.private_dns_enabled}
+        inferred, defaulted = [], []
+        for vpc in self.topology.all(m.Vpc):
+            if set(VPC_ATTRIBUTE_KEYS) <= self.dns_attributes.get(vpc.vpc_id, set()):
+                continue
+            if vpc.vpc_id in private_dns:  # AWS accepts private DNS on an endpoint only with both attributes on
+                vpc.enable_dns_support = vpc.enable_dns_hostnames = True
+                inferred.append(vpc.vpc_id)
+            else:
+                defaulted.append(vpc.vpc_id)
+        if not inferred and not defaulted:
+            return
+        said = []
+        if inferred:
+            said.append(f"{', '.join(inferred)} hold an interface endpoint with private DNS, which AWS allows only "
+                        f"with both on, so both are taken as on")
+        if defaulted:
+            said.append(f"{', '.join(defaulted)} take AWS's defaults (DNS support on; DNS hostnames on only in a "
+                        f"default VPC)")
+        self.topology.warnings.append(
+            f"{self.path}: no describe-vpc-attribute output for the DNS attributes of {len(inferred) + len(defaulted)} "
+            f"VPC(s) (R133): {'; '.join(said)}. To be exact, save `aws ec2 describe-vpc-attribute --vpc-id VPC "
+            f"--attribute enableDnsSupport` and `… --attribute enableDnsHostnames` beside the other files")
 
     def vpc_owner(self, vpc_id: str, r: Record) -> str:
         vpc = self.topology.get(vpc_id, m.Vpc)
@@ -414,6 +567,10 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         r.resource = subnet_id = r.text("SubnetId")
         vpc_id = r.text("VpcId")
         self.ipv6["subnet IPv6 CIDR blocks"] += len(r.children("Ipv6CidrBlockAssociationSet"))
+        if r.opt_text("CidrBlock") is None and (r.flag("Ipv6Native", False) or r.children("Ipv6CidrBlockAssociationSet")):
+            self.ipv6["IPv6-only subnets (with what is in them)"] += 1
+            self.filtered[subnet_id] = "an IPv6-only subnet"
+            return
         self.add(m.Subnet(subnet_id, vpc_id, r.text("CidrBlock"), r.text("AvailabilityZone"),
                           self.region_of(vpc_id, r), self.vpc_owner(vpc_id, r), name=r.name_tag(),
                           availability_zone_id=r.opt_text("AvailabilityZoneId")), r)
@@ -422,18 +579,24 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         """describe-prefix-lists: AWS-managed service lists with their Cidrs."""
         r.resource = pl_id = r.text("PrefixListId")
         name = r.text("PrefixListName")
+        cidrs = r.strings("Cidrs")
+        ipv4 = [c for c in cidrs if not _is_ipv6(c)]
+        if cidrs and not ipv4:
+            self.skip_ipv6_list(pl_id)
+            return
+        self.ipv6["IPv6 prefix-list entries"] += len(cidrs) - len(ipv4)
         region = _zone_region(name.split(".", 2)[-1]) or r.collection.region
         existing = self.topology.get(pl_id, m.PrefixList)
         if existing is None:
             self.add(m.PrefixList(pl_id, name, [], region, "AWS", name=name), r)
-        for cidr in r.strings("Cidrs"):
+        for cidr in ipv4:
             self.prefix_entries.setdefault(pl_id, []).append((cidr, r))
 
     def read_managed_prefix_list(self, r: Record) -> None:
         """describe-managed-prefix-lists, optionally with get-managed-prefix-list-entries' Entries inside."""
         r.resource = pl_id = r.text("PrefixListId")
         if (r.opt_text("AddressFamily") or "IPv4") != "IPv4":
-            self.ipv6["IPv6 prefix lists"] += 1
+            self.skip_ipv6_list(pl_id)
             return
         state = r.opt_text("State") or ""
         if state.startswith("delete"):
@@ -446,13 +609,31 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             self.add(m.PrefixList(pl_id, name, [], region or r.collection.region, owner,
                                   max_entries=r.number("MaxEntries"), name=r.name_tag() or name), r)
         for entry in r.children(ENTRIES_KEY):
-            self.prefix_entries.setdefault(pl_id, []).append((entry.text("Cidr"), entry))
+            self.add_prefix_entry(pl_id, entry.text("Cidr"), entry)
 
     def read_prefix_list_entry(self, r: Record) -> None:
         """One entry of a separate get-managed-prefix-list-entries file (its PrefixListId added on read)."""
         pl_id = r.text(ENTRIES_LIST_ID)
         r.resource = pl_id
-        self.prefix_entries.setdefault(pl_id, []).append((r.text("Cidr"), r))
+        self.add_prefix_entry(pl_id, r.text("Cidr"), r)
+
+    def add_prefix_entry(self, pl_id: str, cidr: str, r: Record) -> None:
+        if pl_id in self.ipv6_lists:
+            return  # counted with its list
+        if _is_ipv6(cidr):
+            self.ipv6["IPv6 prefix-list entries"] += 1
+            return
+        self.prefix_entries.setdefault(pl_id, []).append((cidr, r))
+
+    def skip_ipv6_list(self, pl_id: str) -> None:
+        """A list of family IPv6; describe-prefix-lists may have listed it already, without Cidrs (moto)."""
+        if pl_id not in self.ipv6_lists:
+            self.ipv6_lists.add(pl_id)
+            self.ipv6["IPv6 prefix lists"] += 1
+            if self.topology.get(pl_id, m.PrefixList) is not None:
+                self.topology.remove(pl_id)
+                self.topology.origins.pop(pl_id, None)
+            self.prefix_entries.pop(pl_id, None)
 
     def finish_prefix_lists(self) -> None:
         for pl_id, entries in self.prefix_entries.items():
@@ -505,6 +686,9 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             rules.append(m.SecurityGroupRule(proto, lo, hi, cidr_ipv4=peer.text("CidrIp"),
                                              description=peer.opt_text("Description") or ""))
         for peer in p.children("PrefixListIds"):
+            if peer.text("PrefixListId") in self.ipv6_lists:
+                self.ipv6["security group rules to IPv6 prefix lists"] += 1
+                continue
             rules.append(m.SecurityGroupRule(proto, lo, hi, prefix_list_id=peer.text("PrefixListId"),
                                              description=peer.opt_text("Description") or ""))
         for peer in p.children("UserIdGroupPairs"):
@@ -559,7 +743,8 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             if icmp is not None and out.protocol == 1:
                 out.icmp_type, out.icmp_code = icmp.number("Type"), icmp.number("Code")
             acl.entries.append(out)
-        acl.subnet_ids = [a.text("SubnetId") for a in r.children("Associations") if a.opt_text("SubnetId")]
+        acl.subnet_ids = [a.text("SubnetId") for a in r.children("Associations")
+                          if a.opt_text("SubnetId") and a.text("SubnetId") not in self.filtered]
         self.add(acl, r)
 
     # --- gateways ---------------------------------------------------------------------------------
@@ -654,6 +839,8 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             raise r.error("State", "required field is missing")
         state = state_record.text("Name")
         interfaces = sorted(r.children("NetworkInterfaces"), key=lambda n: self.device_index(n))
+        if state == RUNNING and r.opt_text("SubnetId") in self.filtered:
+            state = f"in {self.filtered[r.text('SubnetId')]}"  # left out with it (IPv6-only)
         if state != RUNNING:
             self.filtered[instance_id] = state
             for eni in interfaces:
@@ -706,11 +893,16 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         elif primary_address:
             addresses.remove(primary_address)
             addresses.insert(0, primary_address)
+        subnet_id, vpc_id = r.text("SubnetId"), r.text("VpcId")
+        if subnet_id in self.filtered or (not addresses and r.children("Ipv6Addresses")):
+            self.filtered[eni_id] = "IPv6-only"  # counted with its subnet, or here when its subnet is dual-stack
+            if subnet_id not in self.filtered:
+                self.ipv6["IPv6-only network interfaces"] += 1
+            return
         if not addresses:
             raise r.error("PrivateIpAddress", "required field is missing")
         self.ipv6["network interface IPv6 addresses"] += len(r.children("Ipv6Addresses"))
         association = r.child("Association")
-        subnet_id, vpc_id = r.text("SubnetId"), r.text("VpcId")
         source_dest_check = r.flag("SourceDestCheck", True)
         eni = m.NetworkInterface(
             eni_id, subnet_id, vpc_id, addresses, self.region_of(vpc_id, r), self.vpc_owner(vpc_id, r),
@@ -813,7 +1005,7 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
                 continue
             if association.flag("Main", False):
                 table.main = True
-            if association.opt_text("SubnetId"):
+            if association.opt_text("SubnetId") and association.text("SubnetId") not in self.filtered:
                 table.subnet_ids.append(association.text("SubnetId"))
             if association.opt_text("GatewayId"):
                 table.gateway_ids.append(association.text("GatewayId"))
@@ -827,6 +1019,9 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         route = m.Route(destination_cidr_block=r.opt_text("DestinationCidrBlock"),
                         destination_prefix_list_id=r.opt_text("DestinationPrefixListId"),
                         state=r.opt_text("State") or ACTIVE, origin=r.opt_text("Origin") or m.routing.ORIGIN_STATIC)
+        if route.destination_prefix_list_id in self.ipv6_lists:
+            self.ipv6["routes to IPv6 prefix lists"] += 1
+            return None
         if route.destination_cidr_block is None and route.destination_prefix_list_id is None:
             if r.opt_text("DestinationIpv6CidrBlock"):
                 self.ipv6["IPv6 routes"] += 1
@@ -885,10 +1080,29 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
     # --- warnings that cover the whole load -------------------------------------------------------
 
     def summarise_warnings(self) -> None:
-        unread = sorted({key for c in self.collections for key in c.unread})
+        unread: Counter[str] = Counter()
+        unknown: dict[str, list[str]] = {}
+        for c in self.collections:
+            for key, count in c.unread.items():
+                if key in RECOGNISED_KEYS:
+                    unread[key] += count
+                else:
+                    unknown.setdefault(key, []).append(str(c.directory))
         if unread:
-            self.topology.warnings.append(
-                f"{self.path}: vpcemu does not read these keys, so their data is ignored: {', '.join(unread)}")
+            counts = ", ".join(f"{n} {key}" for key, n in sorted(unread.items()))
+            self.topology.warnings.append(f"{self.path}: recognised but not modelled by vpcemu, so ignored: {counts}")
+        unrecognised = sorted({f for c in self.collections for f in c.unrecognised})
+        if unknown or unrecognised:
+            keys = "; ".join(f"{key} (in {', '.join(sorted(set(where)))})" for key, where in sorted(unknown.items()))
+            files = f"files with no describe output in them: {', '.join(unrecognised)}" if unrecognised else ""
+            self.topology.warnings.append(f"{self.path}: not recognised as AWS describe output, so ignored: "
+                                          f"{'; '.join(p for p in (keys, files) if p)}")
+        for c in self.collections:
+            for file, key in c.untied:
+                id_key, _, _, command = TIED_BY_FILE_NAME[key]
+                self.topology.warnings.append(
+                    f"{file}: {key}: {command} output does not say which {id_key} it is for; name the file after it "
+                    f"(for example {id_key.replace('Id', '').lower()}-….json holding the id) — its data is ignored")
         if self.ipv6:
             counts = ", ".join(f"{n} {what}" for what, n in sorted(self.ipv6.items()) if n)
             if counts:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from .. import model as m
 from ..dataplane.compile import INTERFACE_ENDPOINT, Port
 from ..dataplane.packet import int_to_ip
-from ..services.aws_public import SERVICES, resolver_address
+from ..services.aws_public import SERVICES, service_address
 from . import names
 
 VPC_MTU = 9001  # R119: jumbo frames inside a VPC
@@ -139,14 +139,7 @@ def _services(topology: m.Topology) -> list[str]:
 
 def _service_address(topology: m.Topology, service_name: str) -> str | None:
     """Where the VPC resolver sends a client that asks for the service's public name."""
-    address = resolver_address(service_name)
-    if address is None:
-        pl = next((p for p in topology.all(m.PrefixList) if p.prefix_list_name == service_name), None)
-        if pl is None or not pl.cidrs:
-            return None
-        network = ipaddress.IPv4Network(pl.cidrs[0])
-        address = str(network.network_address + min(10, network.num_addresses - 1))
-    return address
+    return service_address(topology, service_name)
 
 
 def _unique_names(hosts: list[Host]) -> None:

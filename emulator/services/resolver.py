@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ..model import (EndpointService, Instance, InterfaceEndpoint, NetworkInterface, PrefixList, PrivateHostedZone,
                      Subnet, Topology, Vpc)
-from .aws_public import resolver_address
+from .aws_public import service_address
 
 NOERROR, NXDOMAIN, SERVFAIL, REFUSED = 0, 3, 2, 5
 _SERVICE_NAME = re.compile(r"^(?:[a-z0-9-]+\.)?(?P<service>[a-z0-9-]+)\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$")
@@ -89,11 +89,7 @@ def lookup(topology: Topology, vpc: Vpc, name: str, prefer_az: str | None = None
     match = _SERVICE_NAME.match(name)
     if match:
         service_name = f"com.amazonaws.{match['region']}.{match['service']}"
-        address = resolver_address(service_name)
-        if address is None:
-            pl = next((p for p in topology.all(PrefixList) if p.prefix_list_name == service_name and p.cidrs), None)
-            if pl is not None:
-                address = f"{pl.cidrs[0].split('/')[0].rsplit('.', 1)[0]}.10"
+        address = service_address(topology, service_name)
         if address is not None:
             return Answer(NOERROR, [address], f"public address of {service_name} (R39)")
     return Answer(NXDOMAIN, [], "no such name in the emulated DNS")

@@ -33,7 +33,8 @@ APP_NAME = "api.provider.example"
 
 def _vpc(vpc_id, cidr, account, name, dns_hostnames=False):
     return {"VpcId": vpc_id, "CidrBlock": cidr, "OwnerId": account, "IsDefault": False, "State": "available",
-            "InstanceTenancy": "default", "Tags": _tags(name), "EnableDnsHostnames": {"Value": dns_hostnames},
+            "InstanceTenancy": "default", "Tags": _tags(name), "EnableDnsSupport": {"Value": True},
+            "EnableDnsHostnames": {"Value": dns_hostnames},
             "CidrBlockAssociationSet": [{"CidrBlock": cidr, "CidrBlockState": {"State": "associated"}}]}
 
 
@@ -318,7 +319,10 @@ def folder(root: Path, account: str) -> Path:
 
 def write_accounts(root: Path, data: dict[str, dict[str, list]]) -> Path:
     """The collector's multi-account layout under `root`; returns `root` (what vpcemu loads)."""
+    from .test_aws_json import aws_service_lists
+
     for account, outputs in data.items():
+        outputs = {"PrefixLists": aws_service_lists(REGION), **outputs}
         directory = folder(root, account)
         directory.mkdir(parents=True, exist_ok=True)
         for key, items in outputs.items():

@@ -84,6 +84,8 @@ def describe_outputs(account: str = ACCOUNT, region: str = REGION, prefix: str =
     return {
         "Vpcs": [{"VpcId": vpc, "CidrBlock": f"{cidr}.0.0/16", "OwnerId": account, "IsDefault": False,
                   "State": "available", "Tags": _tags(f"main-{prefix}"),
+                  # describe-vpc-attribute's two answers, merged in as a collector does
+                  "EnableDnsSupport": {"Value": True}, "EnableDnsHostnames": {"Value": False},
                   "CidrBlockAssociationSet": [{"CidrBlock": f"{cidr}.0.0/16",
                                                "CidrBlockState": {"State": "associated"}}]}],
         "Subnets": [
@@ -130,12 +132,21 @@ def describe_outputs(account: str = ACCOUNT, region: str = REGION, prefix: str =
              "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [],
                                 "UserIdGroupPairs": [{"GroupId": default_sg, "UserId": account}]}],
              "IpPermissionsEgress": copy.deepcopy(egress_all)}],
+        "PrefixLists": aws_service_lists(region),
         "NetworkAcls": [_allow_all_nacl(f"acl-{prefix}", vpc, [pub, app])],
         "NetworkInterfaces": [web_eni, app_eni, nat_eni],
         "Reservations": [{"ReservationId": f"r-{prefix}", "OwnerId": account, "Groups": [],
                           "Instances": [_instance(f"i-web{prefix}", web_eni, name="web"),
                                         _instance(f"i-app{prefix}", app_eni, name="app")]}],
     }
+
+
+def aws_service_lists(region: str) -> list[dict]:
+    """describe-prefix-lists in `region`: AWS's S3 and DynamoDB lists (vpcemu's snapshot of them)."""
+    from emulator.services.aws_public import managed_prefix_lists
+
+    return [{"PrefixListId": pl.prefix_list_id, "PrefixListName": pl.prefix_list_name, "Cidrs": list(pl.cidrs)}
+            for pl in managed_prefix_lists() if pl.region == region]
 
 
 def write_outputs(directory: Path, outputs: dict[str, list]) -> Path:
@@ -302,8 +313,12 @@ def test_dns_attributes_default_as_aws_does_and_are_read_when_present(tmp_path):
     """R133: support on, hostnames off, except in a default VPC."""
     outputs = describe_outputs()
     vpc = outputs["Vpcs"][0]
-    read = load(outputs, tmp_path / "a").get("vpc-0a", m.Vpc)
+    del vpc["EnableDnsSupport"], vpc["EnableDnsHostnames"]
+    topology = load(outputs, tmp_path / "a")
+    read = topology.get("vpc-0a", m.Vpc)
     assert (read.enable_dns_support, read.enable_dns_hostnames) == (True, False)
+    [said] = [w for w in topology.warnings if "describe-vpc-attribute" in w]
+    assert "vpc-0a take AWS's defaults" in said and "--attribute enableDnsHostnames" in said
     vpc["IsDefault"] = True
     assert load(outputs, tmp_path / "b").get("vpc-0a").enable_dns_hostnames is True
     vpc.update(EnableDnsSupport={"Value": False}, EnableDnsHostnames=False)  # describe-vpc-attribute shape too
@@ -556,7 +571,8 @@ def test_a_deleted_peering_is_ignored_and_a_blackhole_route_to_it_stays_quiet(tm
 def test_an_active_route_to_a_filtered_target_becomes_blackhole(tmp_path, make_unusable, reason):
     """NAT gateways and endpoints must be available, IGWs attached, peerings active (R17, R77)."""
     outputs = describe_outputs()
-    outputs["Vpcs"].append({"VpcId": "vpc-peer", "CidrBlock": "10.7.0.0/16", "OwnerId": ACCOUNT})
+    outputs["Vpcs"].append({"VpcId": "vpc-peer", "CidrBlock": "10.7.0.0/16", "OwnerId": ACCOUNT,
+                            "EnableDnsSupport": {"Value": True}, "EnableDnsHostnames": {"Value": False}})
     outputs["VpcPeeringConnections"] = [{"VpcPeeringConnectionId": "pcx-0a", "Status": {"Code": "active"},
                                          "RequesterVpcInfo": {"VpcId": "vpc-0a", "OwnerId": ACCOUNT},
                                          "AccepterVpcInfo": {"VpcId": "vpc-peer", "OwnerId": ACCOUNT}}]
