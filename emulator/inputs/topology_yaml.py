@@ -453,11 +453,13 @@ class YamlReader(RegionReading):
         for vpc_name, table, gateway, where in self.pending_edges:
             table.gateway_ids.append(self.ref("internet gateway", gateway, where, "edge_associations", scope=vpc_name))
         for vpc_name, table, spec, where in self.pending_routes:
-            self.check_keys(spec, {"destination", "target", "state"}, where)
+            self.check_keys(spec, {"destination", "target", "state", "propagated"}, where)
             destination = spec.get("destination")
             if destination is None:
                 raise self.error(where, "destination", "required")
             route = m.Route(state=str(spec.get("state", "active")))
+            if self.flag(spec, "propagated", False, where):
+                route.origin = m.routing.ORIGIN_PROPAGATED  # R10: a static route to the same prefix wins
             if route.state not in ("active", "blackhole"):
                 raise self.error(where, "state", "must be active or blackhole")
             text = str(destination)

@@ -9,7 +9,7 @@ meaning for the reader).
 
 What the format cannot carry is reported as a warning (appended to `topology.warnings`, and
 repeated at the top of the file) and never dropped silently: Elastic IPs on secondary addresses,
-propagated routes (written as static), edge associations of virtual private gateways, detached
+edge associations of virtual private gateways, detached
 internet gateways, and descriptive fields (interface types, Elastic IP
 allocation ids, owners that differ from their VPC's…). PrivateLink (load balancers, target groups,
 endpoint services, GWLB endpoints) is written by yaml_writer_privatelink.py.
@@ -185,12 +185,11 @@ class YamlWriter:
                 self.warnings.append(f"{table.label}: route {route.destination} -> {route.target_id} names a target "
                                      f"the format cannot hold; it is not written")
                 continue
-            if route.is_propagated:
-                self.warnings.append(f"{table.label}: propagated route {route.destination} is written as a static "
-                                     f"route, which changes its priority on a tie (R7, R10)")
             entry = {"destination": route.destination, "target": route.target_id}
             if route.state != "active":
                 entry["state"] = route.state
+            if route.is_propagated:
+                entry["propagated"] = True
             routes.append(entry)
         spec: dict[str, Any] = {"id": table.route_table_id, "main": table.main or None, "routes": routes}
         edges = [g for g in table.gateway_ids if self.t.get(g, m.InternetGateway) is not None]

@@ -708,3 +708,32 @@ def test_validation_errors_name_the_file_of_the_faulty_resource(tmp_path):
     with pytest.raises(InputError, match="outside") as caught:
         network(outputs, tmp_path)
     assert caught.value.line().startswith(f"{tmp_path / 'aws_configs' / 'Subnets.json'}: subnet-app0a (app): CidrBlock")
+
+
+def test_a_static_and_a_propagated_route_to_one_prefix_both_import_and_the_static_one_wins(tmp_path):
+    """R10, AWS's own example: 172.31.0.0/24 both static (to an ENI) and propagated from a VGW."""
+    outputs = describe_outputs()
+    routes = route_table(outputs, "rtb-app0a")["Routes"]
+    routes.append(_route("10.50.0.0/24", NetworkInterfaceId="eni-web0a"))
+    routes.append(_route("10.50.0.0/24", origin="EnableVgwRoutePropagation", GatewayId="vgw-0a"))
+    net = network(outputs, tmp_path)
+    table = net.topology.get("rtb-app0a", m.RouteTable)
+    assert [(r.target_id, r.origin) for r in table.routes if r.destination == "10.50.0.0/24"] == [
+        ("eni-web0a", "CreateRoute"), ("vgw-0a", "EnableVgwRoutePropagation")]
+    trace = net.trace_flow("i-app0a", "10.50.0.9", "tcp", 40000, 443)
+    assert trace.crosses("eni-web0a"), trace.render()
+    assert not trace.crosses("vgw-0a"), trace.render()
+
+
+def test_vpcemu_import_keeps_a_static_and_a_propagated_route_to_one_prefix(tmp_path, capsys):
+    """R10: `vpcemu import` writes both, and the YAML it writes loads with the static one winning."""
+    from emulator.cli import main
+
+    outputs = describe_outputs()
+    routes = route_table(outputs, "rtb-app0a")["Routes"]
+    routes.append(_route("10.50.0.0/24", NetworkInterfaceId="eni-web0a"))
+    routes.append(_route("10.50.0.0/24", origin="EnableVgwRoutePropagation", GatewayId="vgw-0a"))
+    write_outputs(tmp_path / "aws_configs", outputs)
+    assert main(["import", str(tmp_path), "-o", str(tmp_path / "net.yaml")]) == 0, capsys.readouterr().err
+    trace = emulator.load(tmp_path / "net.yaml").trace_flow("app", "10.50.0.9", "tcp", 40000, 443)
+    assert trace.crosses("eni-web0a") and not trace.crosses("vgw-0a"), trace.render()

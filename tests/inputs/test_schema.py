@@ -53,6 +53,7 @@ regions:
               - {destination: 10.9.0.0/16, target: peer}
               - {destination: 10.8.0.0/16, target: hub}
               - {destination: 10.7.0.0/16, target: vgw-0a1b2c3d4e5f60718, state: blackhole}
+              - {destination: 10.6.0.0/16, target: vgw-0a1b2c3d4e5f60718, propagated: true}
           private:
             routes:
               - {destination: 0.0.0.0/0, target: nat}

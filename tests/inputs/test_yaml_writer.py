@@ -195,9 +195,6 @@ def test_the_peer_group_reference_still_decides_after_the_round_trip(rich, tmp_p
         m.ElasticIp("eipalloc-3", "203.0.113.98", REGION, ACCOUNT, "eni-app0a", "10.0.2.11")),
      "10.0.2.11"),
     (lambda t: t.add(m.InternetGateway("igw-spare", None, REGION, ACCOUNT)), "igw-spare is attached to no VPC"),
-    (lambda t: t.get("rtb-app0a").routes.append(m.Route("10.44.0.0/16", gateway_id="vgw-1",
-                                                         origin=m.routing.ORIGIN_PROPAGATED)),
-     "propagated route 10.44.0.0/16"),
     (lambda t: t.get("rtb-app0a").gateway_ids.append("vgw-1"), "edge association with vgw-1"),
 ])
 def test_what_the_format_cannot_carry_is_warned_about(rich, tmp_path, change, words):
