@@ -31,8 +31,9 @@ def corpus_snapshot(name: str) -> Path:
     return path
 
 
-def pytest_report_header(config):
-    """Say at the top of every run whether the corpus tests can run (the summary lists their skips)."""
-    if SHARED.exists():
-        return f"Batfish corpus: {CORPUS}"
-    return f"Batfish corpus: absent ({SHARED} does not exist): its tests skip, listed in the summary"
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end of every run when the corpus tests were skipped, however quiet the run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if CORPUS_ABSENT in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} tests skipped: the Batfish corpus {CORPUS} is absent "
+                                    f"(developers keep it beside the repository)", yellow=True)
