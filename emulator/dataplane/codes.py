@@ -32,6 +32,11 @@ _CODES = [
     # vpcemu names in the same style
     Code("BLACKHOLE_ROUTE", "R17", "the matching route is a blackhole; AWS does not fall back to a wider route"),
     Code("RESERVED_LINK_LOCAL_RANGE", "R9", "addresses in 169.254.168.0/22 are never forwarded by a route"),
+    Code("INSTANCE_METADATA_DISABLED", "R111",
+         "the instance's metadata service is turned off (MetadataOptions.HttpEndpoint: disabled)"),
+    Code("LINK_LOCAL_SERVICE_INSTANCE_ONLY", "R111",
+         "link-local services answer an instance only, not a network interface without one"),
+    Code("LINK_LOCAL_SERVICE_NO_LISTENER", "R111", "the link-local service does not listen on that protocol and port"),
     Code("NO_SUBNET_FOR_DESTINATION", "R5", "the destination is in the VPC's CIDR but in no subnet"),
     Code("NO_ENI_FOR_DESTINATION", "R5", "no network interface in the subnet owns the destination address"),
     Code("ENI_SOURCE_DEST_CHECK", "R130",

@@ -13,6 +13,7 @@ from .codes import DELIVERED, DROPPED, EXITED, code
 from .compile import (GWLB_ENDPOINT, INSTANCE, INTERFACE_ENDPOINT, LOAD_BALANCER, NAT_GATEWAY, RESOLVER_LINK_LOCAL,
                       CompiledSubnet, CompiledVpc, Fabric, Port)
 from .fib import NextHop
+from .link_local import BY_ADDRESS as LINK_LOCAL_SERVICES, IMDS, LinkLocalService
 from .packet import TCP, UDP, Headers
 from .state import Session
 from ..record.trace import Hop
@@ -40,7 +41,7 @@ class Responder:
     """Where a reply starts: an ENI (`port`), the internet or a public AWS service (`label`), a
     gateway endpoint or a VPN gateway (`vpc` it answers into), or a VPC's resolver."""
 
-    kind: str  # port | internet | gateway-endpoint | vpn-gateway | resolver
+    kind: str  # port | internet | gateway-endpoint | vpn-gateway | resolver | link-local
     label: str
     port: Port | None = None
     vpc: CompiledVpc | None = None
@@ -121,6 +122,12 @@ class Forwarder:
             return self.from_port(responder.port, h)
         if responder.kind == "internet":
             return self.from_internet(h, responder.label, "internet" if responder.label == "internet" else "aws-service")
+        if responder.kind == "link-local":  # R111: straight back to the instance, unfiltered
+            walk = Walk(h)
+            self.record(responder.label, "link-local-service", "send", h.describe(), walk)
+            port = responder.port
+            return self.deliver(walk, port.owner_id, "instance", f"{port.id} {port.owner_label}",
+                                Responder("port", port.id, port))
         walk = Walk(h, entered_via=responder.via or responder.label)
         kind = {"gateway-endpoint": "aws-service", "vpn-gateway": "vpn-gateway"}.get(responder.kind, "dns-resolver")
         self.record(responder.label, kind, "send", h.describe(), walk)
@@ -157,6 +164,9 @@ class Forwarder:
         cvpc = port.subnet.vpc
         if h.dst in (cvpc.resolver, RESOLVER_LINK_LOCAL) and h.proto in (TCP, UDP) and h.dport == DNS_PORT:
             return self.to_resolver(walk, cvpc)
+        service = LINK_LOCAL_SERVICES.get(h.dst)
+        if service is not None:
+            return self.to_link_local(walk, port, service)
         if not self.security_group_check(walk, port, egress=True):
             return self.drop(walk, "ENI_SG_RULES_MISMATCH", port.id, "network-interface",
                              f"no outbound rule of {', '.join(port.security_groups.group_ids)} allows it")
@@ -274,6 +284,26 @@ class Forwarder:
             return self.drop(walk, "DNS_RESOLVER_DISABLED", cvpc.id, "vpc")
         return self.deliver(walk, "AmazonProvidedDNS", "dns-resolver", f"resolver of {cvpc.id} (R131)",
                             Responder("resolver", "AmazonProvidedDNS", vpc=cvpc))
+
+
+    def to_link_local(self, walk: Walk, port: Port, service: LinkLocalService) -> Outcome:
+        """IMDS, Time Sync and the other link-local services: the instance's own host answers,
+        before any security group, route or network ACL (R9, R111)."""
+        h = walk.h
+        if port.owner_kind != INSTANCE:
+            return self.drop(walk, "LINK_LOCAL_SERVICE_INSTANCE_ONLY", port.id, "network-interface",
+                             f"{service.label} answers instances; {port.id} belongs to {port.owner_label}")
+        if (h.proto, h.dport) not in service.listens:
+            listens = ", ".join(f"{'TCP' if p == TCP else 'UDP'} {n}" for p, n in sorted(service.listens))
+            return self.drop(walk, "LINK_LOCAL_SERVICE_NO_LISTENER", service.name, "link-local-service",
+                             f"{service.label} listens on {listens} only")
+        instance = self.fabric.topology.get(port.owner_id)
+        if service.name == IMDS and getattr(instance, "metadata_http_endpoint", "enabled") == "disabled":
+            return self.drop(walk, "INSTANCE_METADATA_DISABLED", port.owner_id, "instance",
+                             f"{port.owner_id} has MetadataOptions.HttpEndpoint disabled: no answer")
+        return self.deliver(walk, service.name, "link-local-service",
+                            f"{service.label}, answered by the host of {port.owner_id}; no security group or "
+                            f"network ACL filters it (R111)", Responder("link-local", service.name, port=port))
 
 
 # The handlers import this module (Outcome, Responder, MTUs), so they are imported after it is defined.

@@ -848,9 +848,13 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             return
         if not interfaces:
             raise r.error("NetworkInterfaces", "a running instance in a VPC has at least one network interface")
+        metadata = r.child("MetadataOptions")
+        http_endpoint = (metadata.opt_text("HttpEndpoint") if metadata else None) or "enabled"
+        if http_endpoint not in ("enabled", "disabled"):
+            raise metadata.error("HttpEndpoint", f"expected enabled or disabled, got {http_endpoint!r}")
         instance = m.Instance(instance_id, [n.text("NetworkInterfaceId") for n in interfaces],
                               self.region_of(r.opt_text("VpcId"), r), reservation_owner or r.collection.account,
-                              state=state, name=r.name_tag())
+                              state=state, name=r.name_tag(), metadata_http_endpoint=http_endpoint)
         self.add(instance, r)
         self.instance_interfaces.extend((instance, n) for n in interfaces)
 

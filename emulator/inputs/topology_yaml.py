@@ -794,11 +794,12 @@ class VpcContext(VpcReading):
         where = f"{self.where}.instances.{name}"
         r.check_keys(spec, {"id", "subnet", "private_ip", "secondary_private_ips", "public_ip", "elastic_ip",
                             "security_groups", "source_dest_check", "state", "network_interfaces",
-                            "network_interface_id"}, where)
+                            "network_interface_id", "metadata_options"}, where)
         instance_id = str(spec.get("id") or self.new_id("i", name))
         r.register("instance", name, instance_id, where)
         extra = r.sequence(spec.get("network_interfaces"), where, "network_interfaces")
-        primary = {k: v for k, v in spec.items() if k not in ("id", "state", "network_interfaces", "network_interface_id")}
+        primary = {k: v for k, v in spec.items()
+                   if k not in ("id", "state", "network_interfaces", "network_interface_id", "metadata_options")}
         if spec.get("network_interface_id"):
             primary["id"] = spec["network_interface_id"]
         enis = [self.read_network_interface(f"{name}-eth0", primary, instance_id, where)]
@@ -806,8 +807,12 @@ class VpcContext(VpcReading):
             enis.append(self.read_network_interface(f"{name}-eth{i}", r.mapping(eni_spec, f"{where}.network_interfaces[{i - 1}]"),
                                                     instance_id, f"{where}.network_interfaces[{i - 1}]"))
         state = r.choice(spec, "state", INSTANCE_STATES, "running", where)
+        metadata = r.mapping(spec.get("metadata_options"), where, "metadata_options")
+        r.check_keys(metadata, {"http_endpoint"}, f"{where}.metadata_options")
+        http_endpoint = r.choice(metadata, "http_endpoint", ("enabled", "disabled"), "enabled",
+                                 f"{where}.metadata_options")
         r.topology.add(m.Instance(instance_id, [e.network_interface_id for e in enis], state=state, name=name,
-                                  **self.common()))
+                                  metadata_http_endpoint=http_endpoint, **self.common()))
 
     def read_network_interface(self, name: str, spec: dict, instance_id: str | None, where: str | None = None) -> m.NetworkInterface:
         r = self.r

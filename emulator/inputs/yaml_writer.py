@@ -297,6 +297,8 @@ class YamlWriter:
         spec = {"id": instance.instance_id, **spec, "network_interface_id": primary.network_interface_id}
         if instance.state != "running":
             spec["state"] = instance.state
+        if instance.metadata_http_endpoint != "enabled":
+            spec["metadata_options"] = {"http_endpoint": instance.metadata_http_endpoint}
         if others:
             spec["network_interfaces"] = [self.interface(e) for e in others]
         return spec

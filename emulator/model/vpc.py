@@ -82,6 +82,7 @@ class Instance(Resource):
     owner_id: str
     state: str = "running"
     name: str | None = None
+    metadata_http_endpoint: str = "enabled"  # MetadataOptions.HttpEndpoint: enabled | disabled (IMDS)
 
 
 @dataclass

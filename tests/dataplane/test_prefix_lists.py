@@ -244,7 +244,7 @@ def test_r9_a_list_entry_inside_the_reserved_range_never_forwards_into_it():
         regions:
           eu-west-2:
             prefix_lists:
-              metadata-mirror: {{entries: [169.254.169.254/32, 192.0.2.0/24]}}
+              metadata-mirror: {{entries: [169.254.169.200/32, 192.0.2.0/24]}}
             vpcs:
               app:
                 cidr_blocks: [10.0.0.0/16]
@@ -257,9 +257,9 @@ def test_r9_a_list_entry_inside_the_reserved_range_never_forwards_into_it():
                 instances:
                   app-1: {{subnet: app, private_ip: 10.0.1.10}}
         """)
-    trace = net.trace_flow("app-1", "169.254.169.254", dport=80)
+    trace = net.trace_flow("app-1", "169.254.169.200", dport=80)  # no link-local service there (R111)
     assert_dropped(trace, "RESERVED_LINK_LOCAL_RANGE")
-    assert route_used(trace) == (rid(net, "app-rt"), "169.254.168.0/22 -> blackhole (entry 169.254.169.254/32)")
+    assert route_used(trace) == (rid(net, "app-rt"), "169.254.168.0/22 -> blackhole (entry 169.254.169.200/32)")
     assert_avoids(net, trace, VGW)
 
     other = net.trace_flow("app-1", "192.0.2.10")

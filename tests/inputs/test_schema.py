@@ -137,7 +137,7 @@ regions:
           svc-b: {cidr_block: 10.20.2.0/24, availability_zone: eu-west-2b}
         instances:
           api-1: {subnet: svc-a}
-          box-1: {subnet: svc-a}
+          box-1: {subnet: svc-a, metadata_options: {http_endpoint: disabled}}
         target_groups:
           api:
             arn: arn:aws:elasticloadbalancing:eu-west-2:210987654321:targetgroup/api/0a1b2c3d4e5f6071
