@@ -18,7 +18,7 @@ DEBIAN_PACKAGES ?= $(TEST_DEBIAN_PACKAGES)
 
 SEEDS = topologies/seed-endpoints.yaml topologies/seed-cross-region.yaml topologies/seed-privatelink.yaml
 
-.PHONY: run test bench install install-test system-packages clean
+.PHONY: run test fuzz bench install install-test system-packages clean
 
 run: install
 	$(BIN)/vpcemu demo $(SEEDS)
@@ -27,6 +27,10 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# Hostile input, at length: the property-based mutation tests of tests/fuzz with hundreds of examples each.
+fuzz: install-test
+	$(BIN)/python -m pytest -m fuzz tests/fuzz
 
 # Benchmarks also need trafgen (the kernel baseline) and iperf3 (the lab's TCP figure).
 bench: install-test
