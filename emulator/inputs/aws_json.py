@@ -821,7 +821,7 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
             self.add(m.InterfaceEndpoint(endpoint_id, vpc_id, r.text("ServiceName"), subnet_ids=r.strings("SubnetIds"),
                                          network_interface_ids=enis, groups=groups,
                                          private_dns_enabled=r.flag("PrivateDnsEnabled", True), state=AVAILABLE,
-                                         **common), r)
+                                         dns_names=self.endpoint_dns_names(r, endpoint_id), **common), r)
         else:
             self.warn(r, f"{endpoint_id} is a {kind} endpoint, which vpcemu does not understand yet; it is ignored")
 

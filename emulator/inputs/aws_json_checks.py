@@ -151,6 +151,12 @@ class DataChecks:
             raise r.error(f"{where}.PrivateIp", f"{nat.private_ip} is not an address of {eni.id} "
                                                f"({', '.join(eni.private_ip_addresses)})")
 
+    @staticmethod
+    def endpoint_dns_names(r: "Record", endpoint_id: str) -> list[str]:
+        """The endpoint-specific names of DnsEntries (R49); the data's names are the ones answered."""
+        names = [(e.opt_text("DnsName") or "").lower().rstrip(".") for e in r.children("DnsEntries")]
+        return [n for n in names if n.startswith(endpoint_id)]
+
     def check_interface_endpoint(self, r: "Record") -> None:
         """Descriptive data of an interface endpoint as describe-vpc-endpoints shows it (R43, R45, R49)."""
         endpoint_id = r.text("VpcEndpointId")
@@ -161,7 +167,7 @@ class DataChecks:
             if not _ENDPOINT_DNS.match(name):
                 self.warn(r, f"DnsEntries[{i}].DnsName: {name!r} is not of AWS's form "
                              f"vpce-<id>-<suffix>[-<zone>].<service>.vpce.amazonaws.com (R49); vpcemu's resolver "
-                             f"answers the AWS names")
+                             f"answers the data's names as they are")
                 break
         enis = [self.topology.get(e, m.NetworkInterface) for e in r.strings("NetworkInterfaceIds")]
         enis = [e for e in enis if e is not None]

@@ -526,7 +526,7 @@ class ElbReading:
         endpoint = m.InterfaceEndpoint(endpoint_id, vpc_id, service_name, subnet_ids=subnets,
                                        network_interface_ids=enis, groups=[g.text("GroupId") for g in r.children("Groups")],
                                        private_dns_enabled=bool(r.flag("PrivateDnsEnabled", True)), state=state,
-                                       **common)
+                                       dns_names=self.endpoint_dns_names(r, endpoint_id), **common)
         service = self.endpoint_service(r, service_name, INTERFACE, endpoint_id)
         if service is not None:
             self.check_against_service(r, endpoint, service, subnets)

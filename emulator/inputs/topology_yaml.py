@@ -883,7 +883,7 @@ class VpcContext(VpcReading):
         where = f"{self.where}.endpoints.{name}"
         r.check_keys(spec, {"id", "type", "service", "route_tables", "subnets", "subnet", "security_groups",
                             "private_dns", "state", "private_ips", "private_ip", "network_interface_ids", "principal",
-                            "network_interface_id"},
+                            "network_interface_id", "dns_names"},
                      where)
         kind = str(spec.get("type", "")).lower()
         service = self.service_name(spec.get("service"), where)
@@ -931,6 +931,8 @@ class VpcContext(VpcReading):
             endpoint = m.InterfaceEndpoint(endpoint_id, self.vpc.vpc_id, service,
                                            subnet_ids=[s.subnet_id for s in subnets], network_interface_ids=enis,
                                            groups=groups, private_dns_enabled=r.flag(spec, "private_dns", True, where),
+                                           dns_names=[r.text(n, where, "dns_names").lower().rstrip(".") for n in
+                                                      r.sequence(spec.get("dns_names"), where, "dns_names")],
                                            state=state, requester=self.principal(spec, where), name=name, **self.common())
             r.topology.add(endpoint)
             if aws_service_region(service) is None:

@@ -328,6 +328,7 @@ class YamlWriter:
         return self.clean({"id": endpoint.vpc_endpoint_id, "type": "interface", "service": endpoint.service_name,
                            "subnets": subnets, "security_groups": list(endpoint.groups),
                            "private_dns": endpoint.private_dns_enabled,
+                           "dns_names": list(endpoint.dns_names) or None,
                            "state": None if endpoint.state == "available" else endpoint.state,
                            "private_ips": {key(s): by_subnet[s].private_ip_address for s in subnets},
                            "network_interface_ids": {key(s): by_subnet[s].network_interface_id for s in subnets}},

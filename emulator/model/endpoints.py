@@ -42,6 +42,7 @@ class InterfaceEndpoint(Resource):
     network_interface_ids: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     private_dns_enabled: bool = True  # R50
+    dns_names: list[str] = field(default_factory=list)  # DnsEntries' endpoint-specific names; [] = AWS's form (R49)
     state: str = "available"  # available | pendingAcceptance | rejected … (R55, R59)
     requester: str | None = None  # the principal ARN that created it (R58)
     name: str | None = None

@@ -45,11 +45,21 @@ class Answer:
 
 
 def endpoint_dns_names(topology: Topology, endpoint: InterfaceEndpoint) -> dict[str, list[str]]:
-    """R49: the regional name and one zonal name per AZ, with the addresses each answers."""
-    suffix = hashlib.sha256(endpoint.vpc_endpoint_id.encode()).hexdigest()[:8]
-    service_part = _service_dns_part(endpoint.service_name, endpoint.region)
+    """R49: the regional name and one zonal name per AZ, with the addresses each answers.
+
+    The names the data gives (DnsEntries) win; a name holding one of the ENIs' zones is that
+    zone's. Without them, names of AWS's form are derived from the endpoint's id."""
     enis = [e for e in (topology.get(i, NetworkInterface) for i in endpoint.network_interface_ids) if e]
     subnets = {s.subnet_id: s for s in topology.all(Subnet)}
+    if endpoint.dns_names:
+        zones = {e.private_ip_address: subnets[e.subnet_id].availability_zone for e in enis}
+        names = {}
+        for name in endpoint.dns_names:
+            zonal = [a for a, zone in zones.items() if f"-{zone}." in name]
+            names[name] = zonal or [e.private_ip_address for e in enis]
+        return names
+    suffix = hashlib.sha256(endpoint.vpc_endpoint_id.encode()).hexdigest()[:8]
+    service_part = _service_dns_part(endpoint.service_name, endpoint.region)
     names = {f"{endpoint.vpc_endpoint_id}-{suffix}.{service_part}": [e.private_ip_address for e in enis]}
     for eni in enis:
         az = subnets[eni.subnet_id].availability_zone

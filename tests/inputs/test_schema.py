@@ -125,6 +125,7 @@ regions:
             subnets: [public, private]
             security_groups: [web-sg]
             private_dns: false
+            dns_names: [vpce-0a1b2c3d4e5f60718-4e5f6a7b.dynamodb.eu-west-2.vpce.amazonaws.com]
             private_ips: {public: 10.0.0.100}
             network_interface_ids: {public: eni-0d1b2c3d4e5f60718}
       peer:
