@@ -1,7 +1,7 @@
 """The one place that turns drops into explanation codes.
 
 Reachability Analyzer's names are used where one fits; the others follow its style.
-Each code carries the rule of ../shared/aws-semantics.md that decides it.
+Each code carries the rule (docs/aws-rules.md) that decides it.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Checks of AWS JSON against what AWS itself returns, mixed into AwsJsonLoader (aws_json.py).
 
-Data that no AWS account would return (moto's output is the usual source, see
-../shared/moto-quirks.md) is reported, never taken silently: an error when vpcemu cannot forward
+Data that no AWS account would return (moto's output is the usual source; the tests list its
+differences in tests/inputs/test_moto_core.py) is reported, never taken silently: an error when vpcemu cannot forward
 on it correctly, a warning naming the file, the resource and the field when the data can still be
 read as AWS meant it. Each check wraps the reader of one describe-* key; the reader itself is
 unchanged.
