@@ -319,10 +319,14 @@ def _by_shape(document: dict, file: Path, collection: Collection) -> dict[str, l
     name = str(file)
     if isinstance(document.get("VpcId"), str) and any(k in document for k in VPC_ATTRIBUTE_KEYS):
         return {VPC_ATTRIBUTES: [document]}
+    if not any(k in KNOWN_KEYS for k in document):
+        return {}  # no describe output vpcemu knows: the file is named in one warning
     out: dict[str, list] = {}
     for key, value in document.items():
         if key in RESPONSE_KEYS or (key in SCALAR_KEYS and not isinstance(value, (dict, list))):
             continue
+        if key not in KNOWN_KEYS and not isinstance(value, list):
+            continue  # a field of something else beside a known output: not vpcemu's to judge
         if not isinstance(value, list):
             raise InputError(f"expected a JSON array, got {_json_type(value)}", file=name, field=key)
         if key in TIED_BY_FILE_NAME:
@@ -338,6 +342,9 @@ def _by_shape(document: dict, file: Path, collection: Collection) -> dict[str, l
                     continue
         out.setdefault(key, []).extend(value)
     return out
+
+
+KNOWN_KEYS = frozenset({*READ_KEYS, *IGNORED_KEYS, *RECOGNISED_KEYS, *TIED_BY_FILE_NAME, "Listeners"})
 
 
 def _is_managed_list(item: dict) -> bool:

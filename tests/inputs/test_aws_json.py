@@ -737,3 +737,38 @@ def test_vpcemu_import_keeps_a_static_and_a_propagated_route_to_one_prefix(tmp_p
     assert main(["import", str(tmp_path), "-o", str(tmp_path / "net.yaml")]) == 0, capsys.readouterr().err
     trace = emulator.load(tmp_path / "net.yaml").trace_flow("app", "10.50.0.9", "tcp", 40000, 443)
     assert trace.crosses("eni-web0a") and not trace.crosses("vgw-0a"), trace.render()
+
+
+def test_pages_saved_one_after_another_in_one_file_are_all_read(tmp_path):
+    """`aws … --max-items N --starting-token T >> subnets.json` appends a page per command."""
+    outputs = describe_outputs()
+    subnets = outputs.pop("Subnets")
+    folder = write_outputs(tmp_path / "aws_configs", outputs)
+    pages = [{"Subnets": subnets[:1], "NextToken": "eyJ0b2tlbiI6IDF9"}, {"Subnets": subnets[1:]}]
+    (folder / "subnets.json").write_text("\n".join(json.dumps(p, indent=4) for p in pages))
+    topology = load_aws_directory(folder)
+    assert {s.subnet_id for s in topology.all(m.Subnet)} == {"subnet-pub0a", "subnet-app0a"}
+
+
+def test_an_entries_file_is_tied_to_its_list_by_the_id_in_its_name_or_left_out_with_a_warning(tmp_path):
+    outputs = describe_outputs()
+    outputs["ManagedPrefixLists"] = [{"PrefixListId": "pl-0123456789abcdef0", "AddressFamily": "IPv4",
+                                      "State": "create-complete", "PrefixListName": "office", "MaxEntries": 5,
+                                      "OwnerId": ACCOUNT}]
+    folder = write_outputs(tmp_path / "aws_configs", outputs)
+    (folder / "office-pl-0123456789abcdef0.json").write_text(json.dumps({"Entries": [{"Cidr": "192.0.2.0/24"}]}))
+    (folder / "entries.json").write_text(json.dumps({"Entries": [{"Cidr": "198.51.100.0/24"}]}))
+    topology = load_aws_directory(folder)
+    assert topology.get("pl-0123456789abcdef0", m.PrefixList).cidrs == ["192.0.2.0/24"]
+    [untied] = [w for w in topology.warnings if "entries.json" in w]
+    assert "get-managed-prefix-list-entries" in untied and "ignored" in untied
+
+
+def test_a_file_of_no_known_describe_output_is_named_in_a_warning(tmp_path):
+    folder = write_outputs(tmp_path / "aws_configs", describe_outputs())
+    (folder / "notes.json").write_text(json.dumps({"Owner": "network team"}))
+    (folder / "flowlogs.json").write_text(json.dumps({"FlowLogs": [{"FlowLogId": "fl-1"}]}))
+    topology = load_aws_directory(folder)
+    [unknown] = [w for w in topology.warnings if "not recognised" in w]
+    assert "notes.json" in unknown
+    assert any("recognised but not modelled" in w and "1 FlowLogs" in w for w in topology.warnings)
