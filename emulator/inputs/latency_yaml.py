@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import shown
 from ..model.latency import LATENCY_FIELDS, PROCESSING_TYPES, LatencySettings, region_pair
+from .errors import shown
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from tests.captures import frame, write_capture
 from tests.conftest import TOPOLOGIES
 from tests.fuzz.contract import check
-from tests.inputs.test_aws_json import describe_outputs, write_outputs
+from tests.inputs.test_aws_json import describe_outputs
 from tests.inputs.test_bad_input import BASE
 
 FAST = settings(max_examples=8, deadline=None, derandomize=True, database=None,
