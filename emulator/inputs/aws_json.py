@@ -67,7 +67,7 @@ from .aws_json_checks import DataChecks
 from .aws_json_elb import CONNECTION_KEYS, PROVIDER_KEYS, ElbReading
 from .aws_json_transit import TRANSIT_KEYS, TransitGatewayReading
 from .documents import read_json_text
-from .errors import InputError
+from .errors import InputError, shown
 
 # Outputs of AWS describe calls that vpcemu knows but does not model: one warning counts them.
 RECOGNISED_KEYS = frozenset({
@@ -597,7 +597,7 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         if existing is None:
             self.add(m.PrefixList(pl_id, name, [], region, "AWS", name=name), r)
         for cidr in ipv4:
-            self.prefix_entries.setdefault(pl_id, []).append((cidr, r))
+            self.add_prefix_entry(pl_id, cidr, r)
 
     def read_managed_prefix_list(self, r: Record) -> None:
         """describe-managed-prefix-lists, optionally with get-managed-prefix-list-entries' Entries inside."""
@@ -630,6 +630,12 @@ class AwsJsonLoader(TransitGatewayReading, ElbReading, DataChecks):
         if _is_ipv6(cidr):
             self.ipv6["IPv6 prefix-list entries"] += 1
             return
+        from ..dataplane.fib import parse_cidr  # checked here: the managed-list snapshot is merged before validate
+
+        try:
+            parse_cidr(cidr)
+        except ValueError:
+            raise r.error("Cidr", f"invalid IPv4 CIDR {shown(cidr)}") from None
         self.prefix_entries.setdefault(pl_id, []).append((cidr, r))
 
     def skip_ipv6_list(self, pl_id: str) -> None:
