@@ -1,7 +1,7 @@
 """vpcemu benchmarks (`make bench`): each comparison measured in this run, on this machine, as a ratio.
 
 Writes benchmarks/RESULTS.md. Plain Python; rerun any part with `python benchmarks/run.py --only NAME`.
-Cases: replay, scapy, kernel, cold, workers, scale, memory.
+Cases: replay, scapy, kernel, cold, workers, scale, memory, tgw, aws, flows; flows10m only when named.
 """
 from __future__ import annotations
 
@@ -300,6 +300,113 @@ def case_memory() -> dict:
     return out
 
 
+# 13-15: the hardening issue's scale items --------------------------------------------------------
+
+def case_tgw() -> dict:
+    """A transit gateway with 2,000 and 10,000 VPC attachments: load, compile and one trace; and the
+    R101 overlap check alone against the pairwise one it replaced (tests/dataplane/test_tgw_propagation.py)."""
+    from tgw_scale import load_and_trace, tgw_topology
+
+    from emulator import model as m
+    from emulator.dataplane.compile import first_propagated_wins, tgw_propagated_routes
+    from tests.dataplane.test_tgw_propagation import pairwise
+
+    out: dict = {"target_2000_s": 2, "target_10000_s": 10}
+    for attachments in (2000, 10_000):
+        path = WORK / f"tgw-{attachments}.yaml"
+        if not path.exists():
+            tgw_topology(path, attachments)
+        seconds, net, trace = best_of(1, lambda: load_and_trace(path, attachments))[1]
+        [table] = net.topology.all(m.TransitGatewayRouteTable)
+        kept, skipped = tgw_propagated_routes(net.topology, table)
+        out[str(attachments)] = {"load_compile_trace_s": seconds, "verdict": trace.verdict,
+                                 "propagated": len(kept), "suppressed_r101": len(skipped)}
+    offered = []  # what the first 1,000 attachments propagate, in order: 2,000 CIDRs
+    for attachment_id in table.propagations[:1000]:
+        vpc = net.topology.get(net.topology.get(attachment_id).vpc_id)
+        offered += [(cidr, attachment_id) for cidr in vpc.cidr_blocks]
+    fast_s, fast = best_of(3, lambda: first_propagated_wins(offered))
+    pairwise_s, reference = best_of(1, lambda: pairwise(offered))
+    assert fast == reference, "the indexed R101 check and the pairwise one disagree"
+    out["overlap_check"] = {"cidrs": len(offered), "indexed_s": fast_s, "pairwise_s": pairwise_s,
+                            "speedup": pairwise_s / fast_s, "same_result": True}
+    return out
+
+
+AWS_VPCS, AWS_PER_VPC = 500, 100  # 50,000 route tables, 50,000 security groups, 50,000 subnets
+
+
+def aws_folder_path() -> Path:
+    from aws_scale import aws_folder
+
+    path = WORK / f"aws-{AWS_VPCS}x{AWS_PER_VPC}"
+    if not (path / "Reservations.json").exists():  # the last file written
+        aws_folder(path, AWS_VPCS, AWS_PER_VPC)
+    return path
+
+
+def case_aws_child(which: str, path: str) -> dict:
+    """`emulator.load` of the folder, or `vpcemu import` of it, in a process of its own."""
+    from emulator.cli import main as vpcemu
+    from emulator.model import RouteTable, SecurityGroup
+
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    if which == "load":
+        topology = emulator.load(path).topology
+    else:
+        with tempfile.TemporaryDirectory(prefix="vpcemu-bench-") as folder:
+            import contextlib
+            import io
+
+            with contextlib.redirect_stderr(io.StringIO()):  # one warning per VPC without DNS attributes
+                code = vpcemu(["import", path, "-o", str(Path(folder) / "imported.yaml")])
+            if code:
+                raise SystemExit(f"vpcemu import exited {code}")
+            topology = None
+    seconds = time.perf_counter() - started
+    out = {"seconds": seconds, "peak_memory_mib": peak_rss_mib(), "rss_before_mib": rss_before}
+    if topology is not None:
+        out.update(route_tables=sum(1 for _ in topology.all(RouteTable)),
+                   security_groups=sum(1 for _ in topology.all(SecurityGroup)))
+    return out
+
+
+def case_aws() -> dict:
+    path = aws_folder_path()
+    out: dict = {"route_tables": AWS_VPCS * AWS_PER_VPC, "security_groups": AWS_VPCS * AWS_PER_VPC,
+                 "target_s": 10, "target_memory_mib": 1024}
+    for which in ("load", "import"):
+        result = subprocess.run([sys.executable, __file__, "--child", f"aws-{which}", str(path)],
+                                capture_output=True, text=True)
+        out[which] = json.loads(result.stdout) if result.returncode == 0 else {"error": result.stderr.strip()[-300:]}
+    return out
+
+
+def case_flows_child(path: str) -> dict:
+    net = emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
+    rss_before = peak_rss_mib()
+    started = time.perf_counter()
+    report = replay(net, path, "web-a")
+    return {"packets": report.packets, "seconds": time.perf_counter() - started, "peak_memory_mib": peak_rss_mib(),
+            "rss_before_replay_mib": rss_before, "verdicts": dict(report.verdicts)}
+
+
+def case_flows(packets: int) -> dict:
+    """Replay of a capture whose every packet is a distinct flow, peak RSS in its own process."""
+    from distinct import write_distinct_capture
+
+    path = WORK / f"distinct-{packets}.pcap"
+    if not path.exists():
+        write_distinct_capture(path, packets)
+    try:
+        result = subprocess.run([sys.executable, __file__, "--child", "flows", str(path)], capture_output=True, text=True)
+    finally:
+        path.unlink()  # 70 bytes a packet
+    out = json.loads(result.stdout) if result.returncode == 0 else {"error": result.stderr.strip()[-300:]}
+    return {**out, "distinct_flows": packets, "target_memory_mib": 600}
+
+
 # ---------------------------------------------------------------------------------------------
 
 def write_results(results: dict, facts: dict) -> None:
@@ -355,9 +462,45 @@ def write_results(results: dict, facts: dict) -> None:
             row(7, "memory: replay 1M vs 10M packets (peak RSS)", f"{m10['peak_memory_mib']:,.0f} MiB at 10M",
                 f"{m1['peak_memory_mib']:,.0f} MiB at 1M", f"{m10['peak_memory_mib'] / m1['peak_memory_mib']:.2f}×",
                 "flat (≈ 1×)", m10["peak_memory_mib"] < 1.2 * m1["peak_memory_mib"])
+    hardening_rows(r, row)
     analysis = notes(r).strip()
     lines += ["", "## Notes", "", analysis, ""] + lab_section() + ["## Raw", "", "```json", json.dumps(r, indent=1, default=str), "```", ""]
     RESULTS.write_text("\n".join(lines))
+
+
+def hardening_rows(r: dict, row) -> None:
+    """Rows 13-15: the hardening issue's scale items (large estates, distinct flows)."""
+    if "tgw" in r:
+        x = r["tgw"]
+        for attachments, target in (("2000", 2), ("10000", 10)):
+            y = x.get(attachments, {})
+            if "load_compile_trace_s" in y:
+                row(13, f"TGW with {int(attachments):,} VPC attachments: load, compile, one trace "
+                        f"({y['suppressed_r101']:,} CIDRs suppressed by R101)",
+                    f"{y['load_compile_trace_s']:.2f} s", "", "", f"< {target} s", y["load_compile_trace_s"] < target)
+        c = x.get("overlap_check")
+        if c:
+            row(13, f"R101 overlap check alone, {c['cidrs']:,} CIDRs (same result, checked)", f"{c['indexed_s'] * 1e3:,.1f} ms",
+                f"pairwise check {c['pairwise_s']:.2f} s", f"{c['speedup']:,.0f}×", "reported", True)
+    if "aws" in r:
+        x = r["aws"]
+        size = f"{x['route_tables']:,} route tables, {x['security_groups']:,} security groups"
+        for which, what in (("load", "`emulator.load`"), ("import", "`vpcemu import` (YAML written, read back, checked)")):
+            y = x.get(which, {})
+            if "seconds" in y:
+                row(14, f"AWS JSON folder, {size}: {what}", f"{y['seconds']:.1f} s", "", "", "< 10 s", y["seconds"] < 10)
+                row(14, "the same: peak memory", f"{y['peak_memory_mib']:,.0f} MiB", "", "", "< 1024 MiB",
+                    y["peak_memory_mib"] < 1024)
+            elif y:
+                row(14, f"AWS JSON folder, {size}: {what}", f"failed: {y.get('error', '?')}", "", "", "< 10 s", False)
+    for key in ("flows", "flows10m"):
+        y = r.get(key, {})
+        if "peak_memory_mib" in y:
+            row(15, f"replay of {y['distinct_flows']:,} packets, each a distinct flow: peak RSS",
+                f"{y['peak_memory_mib']:,.0f} MiB", f"{y['rss_before_replay_mib']:,.0f} MiB before replay",
+                f"{y['peak_memory_mib'] / y['rss_before_replay_mib']:.2f}×", "< 600 MiB", y["peak_memory_mib"] < 600)
+            row(15, "the same: distinct flows replayed per second", f"{y['packets'] / y['seconds']:,.0f} flows/s",
+                "", "", "reported", True)
 
 
 def lab_section() -> list[str]:
@@ -423,14 +566,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         case, path = args.child
-        print(json.dumps({"scale": case_scale_child, "memory": case_memory_child}[case](path)))
+        children = {"scale": case_scale_child, "memory": case_memory_child, "flows": case_flows_child,
+                    "aws-load": lambda p: case_aws_child("load", p), "aws-import": lambda p: case_aws_child("import", p)}
+        print(json.dumps(children[case](path)))
         return
     WORK.mkdir(exist_ok=True)
-    wanted = set(args.only or ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory"])
+    # flows10m (10 M distinct flows, about ten minutes) runs only when named: --only flows10m
+    wanted = set(args.only or ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory", "tgw", "aws", "flows"])
     net = emulator.load(TOPOLOGIES / "seed-endpoints.yaml")
     results: dict = json.loads(RESULTS.with_suffix(".json").read_text()) if args.only and RESULTS.with_suffix(".json").exists() else {}
     started = time.perf_counter()
-    for name in ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory"]:
+    for name in ["replay", "scapy", "kernel", "cold", "workers", "scale", "memory", "tgw", "aws", "flows", "flows10m"]:
         if name not in wanted:
             continue
         t = time.perf_counter()
@@ -448,6 +594,14 @@ def main() -> None:
             results[name] = case_scale()
         elif name == "memory":
             results[name] = case_memory()
+        elif name == "tgw":
+            results[name] = case_tgw()
+        elif name == "aws":
+            results[name] = case_aws()
+        elif name == "flows":
+            results[name] = case_flows(1_000_000)
+        elif name == "flows10m":
+            results[name] = case_flows(10_000_000)
         print(f"{name}: {time.perf_counter() - t:.1f} s  {json.dumps(results[name], default=str)[:300]}", flush=True)
     print(f"total {time.perf_counter() - started:.0f} s")
     RESULTS.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
