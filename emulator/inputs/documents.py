@@ -47,8 +47,9 @@ def kind_of(path: str | Path) -> str | None:
     raise InputError(f"not a regular file: {file_kind(mode)}", file=str(path))
 
 
-def read_bytes(path: str | Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes."""
+def open_regular_file(path: str | Path) -> tuple[int, os.stat_result]:
+    """A descriptor of `path` and its status, if it is a regular file; else one InputError.
+    Never waits: a FIFO or a device is refused, not read. The caller closes the descriptor."""
     name = str(path)
     try:
         # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -59,10 +60,18 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
         raise InputError(f"cannot read: {_reason(error)}", file=name) from None
     except ValueError:
         raise InputError("cannot read: the name holds a NUL character", file=name) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InputError(f"not a regular file: {file_kind(info.st_mode)}", file=name)
+    return fd, info
+
+
+def read_bytes(path: str | Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes."""
+    name = str(path)
+    fd, info = open_regular_file(path)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"not a regular file: {file_kind(info.st_mode)}", file=name)
         if info.st_size > limit:
             raise InputError(f"too large: {info.st_size:,} bytes, at most {limit:,}", file=name)
         chunks, size = [], 0

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import mmap
 import os
-import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import AtomicFile
-from .documents import file_kind
+from .documents import open_regular_file
 from .errors import InputError
 
 LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_IPV4 = 1, 101, 228
@@ -36,19 +35,8 @@ class PcapFile:
 def open_pcap(path: str | Path) -> PcapFile:
     """A capture, memory-mapped; a FIFO or a device is refused at once (documents.read_bytes)."""
     path = str(path)
+    fd, info = open_regular_file(path)
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise InputError("no such file", file=path) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {(error.strerror or error.__class__.__name__).lower()}", file=path) from None
-    except ValueError:
-        raise InputError("cannot read: the name holds a NUL character", file=path) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"not a regular file: {file_kind(info.st_mode)}", file=path)
         if info.st_size < 24:
             raise InputError(f"not a pcap file: {info.st_size} bytes, the global header alone is 24", file=path)
         data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
