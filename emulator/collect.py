@@ -152,7 +152,7 @@ class Collector:
                 response = getattr(client, method)(**kwargs)
         except Exception as error:  # noqa: BLE001  every botocore failure becomes one line (or a skip)
             return self._failed(service, method, kwargs, error, gone_ok)
-        return {k: _plain(v) for k, v in response.items() if k not in PAGING_KEYS}
+        return {k: as_printed(v) for k, v in response.items() if k not in PAGING_KEYS}
 
     def _failed(self, service: str, method: str, kwargs: dict, error: Exception, gone_ok: bool) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -424,12 +424,12 @@ def _write(path: Path, document: dict) -> None:
     path.write_text(json.dumps(document, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _plain(value: Any) -> Any:
+def as_printed(value: Any) -> Any:
     """JSON-ready: datetimes as ISO 8601 text, as the AWS CLI prints them."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: as_printed(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [as_printed(v) for v in value]
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     return value

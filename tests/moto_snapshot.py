@@ -46,10 +46,11 @@ file itself in AWS's shape. Any other failure propagates.
 """
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 from typing import Any
+
+from emulator.collect import as_printed  # datetimes as the AWS CLI prints them
 
 PAGING_KEYS = ("ResponseMetadata", "NextToken", "Marker", "NextMarker")
 
@@ -169,25 +170,14 @@ def _items(client, method: str, key: str, **kwargs) -> list:
             out: list = []
             for page in client.get_paginator(method).paginate(**kwargs):
                 out.extend(page.get(key, []))
-            return _plain(out)
-        return _plain(getattr(client, method)(**kwargs).get(key, []))
+            return as_printed(out)
+        return as_printed(getattr(client, method)(**kwargs).get(key, []))
     except NotImplementedError as error:  # moto raises it in-process for calls it lacks
         raise _NotImplemented(method) from error
 
 
 def _strip(response: dict) -> dict:
-    return _plain({k: v for k, v in response.items() if k not in PAGING_KEYS})
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: datetimes as ISO 8601 text, as `aws … --output json` prints them."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    return value
+    return as_printed({k: v for k, v in response.items() if k not in PAGING_KEYS})
 
 
 def _write(path: Path, document: dict) -> None:
@@ -200,4 +190,4 @@ def read_key(folder: Path, key: str) -> list:
 
 
 def write_key(folder: Path, key: str, items: list) -> None:
-    _write(Path(folder) / f"{key}.json", {key: _plain(items)})
+    _write(Path(folder) / f"{key}.json", {key: as_printed(items)})
