@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from emulator.collect import as_printed  # datetimes as the AWS CLI prints them
 
