@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 
 from .api import DEFAULT_DPORT, DEFAULT_SPORT, is_ipv4, load
@@ -92,12 +94,21 @@ def _port(text: str, option: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return VERBS[args.verb](args)
+        status = VERBS[args.verb](args)
+        sys.stdout.flush()  # a reader that left shows here, not in the interpreter's exit
+        return status
     except InputError as error:
         print(f"vpcemu: {error.line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # stdout's reader left (`vpcemu demo … | head`): stop quietly, as a command killed by
+        # SIGPIPE would; stdout goes to /dev/null so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
 
 
 def load_network(path):
@@ -176,11 +187,14 @@ def cmd_import(args) -> int:
     from .inputs.aws_json import load_aws_directory
     from .inputs.yaml_writer import write_yaml
     from .inputs.validate import validate
+    from .api import _collection_paused  # as for load(): millions of objects and no cycles
 
-    topology = load_aws_directory(args.directory)
-    validate(topology)
+    with _collection_paused():
+        topology = load_aws_directory(args.directory)
+        validate(topology)
     try:
-        write_yaml(topology, args.output)  # adds a warning for anything the YAML format cannot carry
+        with _collection_paused():
+            write_yaml(topology, args.output)  # adds a warning for anything the YAML format cannot carry
     finally:
         for warning in topology.warnings:
             print(f"vpcemu: warning: {warning}", file=sys.stderr)

@@ -198,3 +198,16 @@ def test_trace_from_the_internet_needs_a_source_address():
     missing = subprocess.run([sys.executable, "-m", "emulator", "trace", path, "--from", "internet", "--to",
                               "3.8.10.10"], capture_output=True, text=True)
     assert missing.returncode == 2 and "--src" in missing.stderr and missing.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("verb", [["demo", str(TOPOLOGIES / "seed-endpoints.yaml")],
+                                  ["trace", str(TOPOLOGIES / "seed-endpoints.yaml"), "--from", "web-a", "--to",
+                                   "8.8.8.8", "--json"]])
+def test_a_reader_that_leaves_early_ends_the_command_quietly(verb):
+    """`vpcemu demo … | head`: the pipe's reader is gone before vpcemu writes; no traceback, and the
+    exit status of a command ended by SIGPIPE (128 + 13), not demo's 1 for a misbehaving trace."""
+    process = subprocess.Popen([sys.executable, "-m", "emulator", *verb], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()  # the reader leaves at once, like `head` after its lines
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141 and err == "", err

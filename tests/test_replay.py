@@ -1,8 +1,10 @@
 """Replay (issue #5): the fast path must give exactly the answers the traced path gives."""
 from __future__ import annotations
 
+import os
 import random
 import struct
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -137,7 +139,7 @@ def test_truncated_capture_names_the_offset(seed, tmp_path):
     (tmp_path / "cut.pcap").write_bytes(data[:-10])
     with pytest.raises(InputError, match=r"truncated pcap record at byte offset \d+"):
         replay(seed, tmp_path / "cut.pcap", "web-a", out=tmp_path / "out.pcap")
-    assert not (tmp_path / "out.pcap").exists() and not (tmp_path / "out.pcap.partial").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.pcap", "in.pcap"]  # no output, no temporary file
 
 
 def test_non_ethernet_link_types_are_counted(seed, tmp_path):
@@ -190,3 +192,111 @@ def test_a_million_packets_give_the_counts_of_tracing_each_flow(seed, tmp_path):
         verdict = seed.trace(Ether(f), at="web-a").verdict
         expected[verdict] = expected.get(verdict, 0) + n
     assert dict(report.verdicts) == expected and report.packets == 1_000_000
+
+
+# --- records shorter than their headers (issue: the flow key was read past the record) ---------------
+
+
+def _raw_ipv4(src: str, dst: str, sport: int, dport: int) -> bytes:
+    return bytes(IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags="S"))
+
+
+def test_a_record_shorter_than_its_headers_is_counted_never_read_past(seed, tmp_path):
+    """A raw-IPv4 record of 8 bytes is followed by a record header whose bytes spell a cached flow's
+    addresses and ports where the short record's flow key would be: the record is a truncated
+    frame, and the flow it seems to continue gains nothing."""
+    from emulator.inputs.pcap import LINKTYPE_RAW, PcapWriter
+
+    flow = _raw_ipv4(WEB_A, "60.0.0.0", 40000, 443)  # 60.0.0.0 read little-endian is a caplen of 60
+    other = _raw_ipv4(WEB_A, "8.8.8.8", 1, 80) + b"\x00" * 20
+    assert len(other) == 60
+    writer = PcapWriter(tmp_path / "short.pcap", LINKTYPE_RAW)
+    writer.write(0, 0, flow)
+    writer.write(0, 1, flow[:8])
+    # the next record's ts_usec, caplen and wirelen are the bytes 12-24 of the short record would be
+    writer.write(0, int.from_bytes(flow[12:16], "little"), other, int.from_bytes(flow[20:24], "little"))
+    writer.close()
+    report = replay(seed, tmp_path / "short.pcap", "web-a")
+    assert report.packets == 3 and report.bad_packets == {"truncated-frame": 1}
+    flows = {key[:2]: stat.packets for key, stat in report.flows.items()}
+    assert flows[(emulator.api.ip_to_int(WEB_A), emulator.api.ip_to_int("60.0.0.0"))] == 1
+
+
+@pytest.mark.parametrize("linktype", ["ethernet", "raw"])
+def test_every_cut_of_a_cached_flows_packet_is_a_truncated_frame(seed, tmp_path, linktype):
+    from emulator.inputs.pcap import LINKTYPE_ETHERNET, LINKTYPE_RAW, PcapWriter
+
+    packet = frame(WEB_A, "10.0.1.10", "tcp", 40000, 443)
+    if linktype == "raw":
+        packet = packet[14:]
+    header = (14 if linktype == "ethernet" else 0) + 24  # up to the ports
+    writer = PcapWriter(tmp_path / "cuts.pcap", LINKTYPE_ETHERNET if linktype == "ethernet" else LINKTYPE_RAW)
+    writer.write(0, 0, packet)
+    for n, cut in enumerate(range(header)):
+        writer.write(1, n, packet[:cut])
+        writer.write(2, n, packet)
+    writer.close()
+    report = replay(seed, tmp_path / "cuts.pcap", "web-a")
+    assert report.packets == 1 + 2 * header
+    assert sum(report.bad_packets.values()) == header
+    assert report.verdicts["delivered"] == 1 + header
+
+
+# --- constant memory: every per-flow table is bounded -------------------------------------------------
+
+
+def test_per_flow_tables_stay_within_their_bounds(seed, tmp_path):
+    """2,000 distinct flows through tables bounded at 16: every table stays small, the totals stay
+    exact, and the one heavy flow still leads the (now approximate) top flows."""
+    rng = random.Random(13)
+    heavy = frame(WEB_A, "10.0.1.10", "tcp", 2, 443)
+    frames = []
+    for i in range(2000):
+        dst, proto, dport = DESTINATIONS[i % len(DESTINATIONS)]
+        frames.append(frame(WEB_A, dst, proto if proto != "icmp" else "udp", 1024 + i, dport))
+        if rng.random() < 0.2:
+            frames.append(heavy)
+    write_capture(tmp_path / "many.pcap", frames)
+    limit = 16
+    replayer = Replayer(seed, "web-a", flow_table_limit=limit, cache_limit=limit)
+    sizes = []
+    original = replayer.fastpath.decide
+
+    def decide(h):  # the tables' sizes after every fresh decision, not only at the end
+        decision = original(h)
+        session = replayer.fastpath.session
+        sizes.append((len(replayer.report.flows), len(replayer.quick), len(replayer.dropped_keys),
+                      len(replayer.fastpath.cache), len(replayer.fastpath._interned), len(session.tracked),
+                      len(session.nat_out), sum(len(v) for v in session.watch.values())))
+        return decision
+
+    replayer.fastpath.decide = decide
+    report = replayer.run_pcap(tmp_path / "many.pcap")
+    assert len(sizes) > 1000
+    worst = [max(column) for column in zip(*sizes)]
+    assert worst[0] <= 2 * limit and max(worst[1:5]) <= limit, worst
+    assert max(worst[5:]) <= 4 * limit, worst  # a flow leaves a few state entries at most
+    expected: dict[str, int] = {}
+    for f in set(frames):
+        verdict = seed.trace(Ether(f), at="web-a").verdict
+        expected[verdict] = expected.get(verdict, 0) + frames.count(f)
+    assert dict(report.verdicts) == expected and report.packets == len(frames)
+    assert report.approximate and "approximate" in report.render()
+    (key, stat), = report.top_flows(1)
+    assert key[3] == 2 and stat.packets > 300
+
+
+def test_workers_leave_no_temporary_files_when_the_capture_is_bad(seed, tmp_path, monkeypatch):
+    """replay --workers 2 whose workers meet a truncated record: one error, and the temporary
+    folder of the workers' parts is gone."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    write_capture(tmp_path / "in.pcap", [frame(WEB_A, "8.8.8.8", "tcp", 1000 + i, 80) for i in range(200)])
+    data = (tmp_path / "in.pcap").read_bytes()
+    (tmp_path / "cut.pcap").write_bytes(data[:-10])
+    with pytest.raises(InputError, match="truncated pcap record"):
+        replay(seed, tmp_path / "cut.pcap", "web-a", out=tmp_path / "out.pcap", workers=2,
+               out_capture=tmp_path / "out.pcapng")
+    assert os.listdir(scratch) == []
+    assert sorted(os.listdir(tmp_path)) == ["cut.pcap", "in.pcap", "tmp"]

@@ -107,6 +107,7 @@ class FastPath:
     def _start_afresh(self) -> None:
         """Constant memory: a capture with more flows than the cache holds costs recomputation."""
         self.cache.clear()
+        self._interned.clear()  # a decision rewriting ports (NAT) is one per flow
         self.forgotten.clear()
         self.generation += 1
         if self._owns_session:

@@ -20,7 +20,6 @@ the target as it was and no temporary file behind.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -64,6 +63,21 @@ class YamlWriter:
             scoped = (scope_of(r), name_of(r))
             unique = name_of(r) and names[scoped] == 1 and (scoped not in ids or name_of(r) == r.id)
             self.keys[r.id] = name_of(r) if unique else r.id
+
+    def of_vpc(self, kind: type) -> dict[str | None, list]:
+        """`kind`'s resources by VPC id, in topology order: grouped once, not scanned for every VPC."""
+        groups = self.__dict__.setdefault("_of_vpc", {})
+        if kind not in groups:
+            by_vpc = groups[kind] = {}
+            for r in self.t.all(kind):
+                by_vpc.setdefault(getattr(r, "vpc_id", None), []).append(r)
+        return groups[kind]
+
+    def relations(self):
+        """The topology's implicit relations, found once (Topology.relations) rather than per subnet."""
+        if "_relations" not in self.__dict__:
+            self._relations = self.t.relations()
+        return self._relations
 
     # --- the document ------------------------------------------------------------------------------
 
@@ -141,7 +155,7 @@ class YamlWriter:
         igw = t.internet_gateway_of(vid)
         if igw is not None:
             spec["internet_gateway"] = {"name": self.keys[igw.id], "id": igw.id}
-        mine = lambda kind: [r for r in t.all(kind) if getattr(r, "vpc_id", None) == vid]  # noqa: E731
+        mine = lambda kind: list(self.of_vpc(kind).get(vid, []))  # noqa: E731
         for r in mine(m.Subnet) + mine(m.RouteTable) + mine(m.NetworkAcl) + mine(m.SecurityGroup):
             if r.owner_id != vpc.owner_id:
                 self.not_carried["owners that differ from their VPC's"] += 1
@@ -149,7 +163,7 @@ class YamlWriter:
         spec["network_acls"] = {self.keys[a.id]: self.network_acl(a) for a in mine(m.NetworkAcl)}
         endpoint_routes = self.gateway_endpoint_routes(vid)
         spec["route_tables"] = {self.keys[r.id]: self.route_table(r, endpoint_routes) for r in mine(m.RouteTable)}
-        if t.main_route_table(vid) is None:
+        if self.relations().main_route_table.get(vid) is None:
             self.warnings.append(f"{vpc.label} has no main route table; the reader gives it one with local routes only")
         spec["subnets"] = {self.keys[s.id]: self.subnet(s) for s in mine(m.Subnet)}
         spec["nat_gateways"] = {self.keys[n.id]: self.nat_gateway(n) for n in mine(m.NatGateway)}
@@ -168,7 +182,7 @@ class YamlWriter:
     def gateway_endpoint_routes(self, vpc_id: str) -> dict[str, list[str]]:
         """Gateway endpoint id -> the tables holding its `pl- -> vpce-` route: AWS adds those (R32)."""
         out: dict[str, list[str]] = {}
-        for table in self.t.all(m.RouteTable):
+        for table in self.of_vpc(m.RouteTable).get(vpc_id, []):
             for route in table.routes:
                 endpoint = self.t.get(route.gateway_id or "", m.GatewayEndpoint)
                 if (table.vpc_id == vpc_id and endpoint is not None and route.destination_prefix_list_id
@@ -201,9 +215,8 @@ class YamlWriter:
         return self.clean(spec)
 
     def subnet(self, subnet: m.Subnet) -> dict:
-        t = self.t
-        table = next((r for r in t.all(m.RouteTable) if subnet.subnet_id in r.subnet_ids), None)
-        acl = next((a for a in t.all(m.NetworkAcl) if subnet.subnet_id in a.subnet_ids), None)
+        table = self.relations().explicit_route_table.get(subnet.subnet_id)
+        acl = self.relations().explicit_network_acl.get(subnet.subnet_id)
         if subnet.availability_zone_id:
             self.not_carried["Availability Zone ids"] += 1
         return self.clean({"id": subnet.subnet_id, "cidr_block": subnet.cidr_block,
@@ -368,7 +381,7 @@ class YamlWriter:
 # --- rendering and writing ---------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: 10× faster, same text
     """Block style for the structure, one-line mappings for rules, routes and small resources."""
 
 
@@ -390,30 +403,34 @@ def _render(document: dict, topology: m.Topology) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write next to `path`, check the file loads, then rename; on failure nothing is left behind."""
+    """Check the YAML loads back, then put it in place whole (emulator/atomic.py): to a file, or
+    to stdout for `-`. On failure the target stays as it was and nothing is left behind."""
+    from ..atomic import AtomicFile
+
+    out = AtomicFile(path, "w", stdout=True)
+    try:
+        if out.atomic:  # the hidden file beside the target is the one checked, then renamed
+            out.write(text)
+            out.flush()
+            _check_loads(Path(out.temporary), path)
+        else:  # stdout, a device or a FIFO: checked in a temporary folder before anything is sent
+            with tempfile.TemporaryDirectory(prefix="vpcemu-import-") as folder:
+                copy = Path(folder) / "topology.yaml"
+                copy.write_text(text, encoding="utf-8")
+                _check_loads(copy, path)
+            out.write(text)
+    except BaseException:
+        out.abort()
+        raise
+    out.close()
+
+
+def _check_loads(written: Path, target: Path) -> None:
     from .topology_yaml import load_yaml
     from .validate import validate
 
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle = tempfile.NamedTemporaryFile("w", dir=directory, prefix=f".{path.name}.", suffix=".tmp",
-                                             delete=False, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write: {error.strerror or error.__class__.__name__}", file=str(path)) from None
-    temporary = Path(handle.name)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            validate(load_yaml(temporary))
-        except InputError as error:
-            raise InputError(f"the YAML written does not load back ({error.line()}); nothing was written",
-                             file=str(path)) from None
-        os.replace(temporary, path)
-    except OSError as error:
-        raise InputError(f"cannot write: {error.strerror or error.__class__.__name__}", file=str(path)) from None
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+        validate(load_yaml(written))
+    except InputError as error:
+        raise InputError(f"the YAML written does not load back ({error.line()}); nothing was written",
+                         file=str(target)) from None
