@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,12 +47,32 @@ def standin_pids(lab: Lab) -> list[int]:
     return out
 
 
-def test_without_root_every_lab_verb_says_so_in_one_line():
+@pytest.fixture
+def readable_copy():
+    """The package, the seed and the compiled module it imports, copied where `nobody` can read them:
+    the checkout may sit in a folder only root may enter (a 0700 temporary folder, as CI uses)."""
+    import pytricia
+
+    folder = Path(tempfile.mkdtemp(prefix="vpcemu-nobody-"))
+    try:
+        shutil.copytree(ROOT / "emulator", folder / "emulator", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(pytricia.__file__, folder)
+        shutil.copy2(SEED, folder / SEED.name)
+        for path in (folder, *folder.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_without_root_every_lab_verb_says_so_in_one_line(readable_copy):
     as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]  # util-linux
-    for verb in (["up", str(SEED)], ["status"], ["exec", "web-a", "--", "true"], ["down"], ["clean", "--all"]):
-        result = subprocess.run([*as_nobody, sys.executable, "-m", "emulator", "lab", *verb], cwd="/",
-                                capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                timeout=60)
+    python = os.path.realpath(sys.executable)  # the interpreter itself, not the checkout's venv
+    seed = str(readable_copy / SEED.name)
+    for verb in (["up", seed], ["status"], ["exec", "web-a", "--", "true"], ["down"], ["clean", "--all"]):
+        result = subprocess.run([*as_nobody, python, "-m", "emulator", "lab", *verb], cwd="/",
+                                capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "PYTHONPATH": str(readable_copy), "PYTHONDONTWRITEBYTECODE": "1"})
         assert "needs root" in one_line_error(result)
 
 
