@@ -6,6 +6,7 @@ in tests/lab/test_lab_robustness.py.)"""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,15 +18,23 @@ from tests.captures import frame, write_capture
 from tests.conftest import ROOT, TOPOLOGIES
 
 SEED = str(TOPOLOGIES / "seed-endpoints.yaml")
+LAB_NAMESPACE = re.compile(r"^vpcemu\.[a-z0-9]{1,8}\.")
+LAB_DEVICE = re.compile(r"^vx[a-z0-9]{1,8}-[0-9a-f]{1,4}$")
 
 
-def _host_network() -> tuple[str, str]:
+def _host_network() -> tuple[list[str], list[str]]:
+    """The host's namespaces and links, leaving out the labs' own (`vpcemu.<lab>.…`, `vx<lab>-…`): none
+    of these commands starts a lab, and lab tests running at the same time on this machine do."""
     def run(*argv):
         try:
             return subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
         except FileNotFoundError:
             return ""
-    return run("ip", "netns", "list"), run("ip", "-o", "link", "show")
+    namespaces = [line.split()[0] for line in run("ip", "netns", "list").splitlines() if line.strip()]
+    links = [line.split(":")[1].strip().split("@")[0] for line in run("ip", "-o", "link", "show").splitlines()
+             if line.count(":") >= 2]
+    return (sorted(n for n in namespaces if not LAB_NAMESPACE.match(n)),
+            sorted(d for d in links if not LAB_DEVICE.match(d)))
 
 
 @pytest.fixture
@@ -43,8 +52,7 @@ def sandbox(tmp_path):
 
     yield start, out
     assert sorted(os.listdir(tmp)) == [], "temporary files left behind"
-    netns, links = _host_network()
-    assert netns == before[0] and links.count("\n") == before[1].count("\n")
+    assert _host_network() == before
 
 
 @pytest.fixture(scope="module")
