@@ -188,3 +188,21 @@ def test_mistakes_are_one_line_exit_2_and_leave_nothing(make_lab, tmp_path):
     # hosts are found by instance id, ENI id and address as well as by name
     for ref in lab.state["hosts"][0]["refs"] + ["10.0.0.10"]:
         assert lab.exec(ref, "true").returncode == 0, ref
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_ctrl_c_during_lab_up_leaves_the_host_as_it_was(delay):
+    """SIGINT while the lab is being built: exit 130, no namespace, device, file or daemon left."""
+    name = new_name()
+    before = host_snapshot(name)
+    process = subprocess.Popen([sys.executable, "-m", "emulator", "lab", "up", str(SEED), "--name", name], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    try:
+        assert process.returncode == 130 and "Traceback" not in err, err
+        assert host_snapshot(name) == before and not daemons(name)
+    finally:
+        if host_snapshot(name) != before:
+            vpcemu("lab", "clean", "--name", name)
