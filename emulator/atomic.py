@@ -21,6 +21,7 @@ import os
 import stat
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .inputs.errors import InputError
@@ -94,6 +95,19 @@ class AtomicFile:
         """The one line for an OSError met while writing this file (the caller raises it)."""
         reason = error.strerror or error.__class__.__name__
         return InputError(f"cannot write: {reason}", file=self.path)
+
+    @contextmanager
+    def filling(self):
+        """The block writes the file, which stays open for the caller to close() (or commit() with a
+        command's other outputs); if the block fails, the file is dropped and an OSError is one line."""
+        try:
+            yield self
+        except OSError as error:
+            self.abort()
+            raise self.failure(error) from None
+        except BaseException:
+            self.abort()
+            raise
 
     def close(self) -> None:
         """Finish the file: flushed, and (when atomic) renamed into place."""

@@ -652,15 +652,10 @@ def _merge_parts(parts: list[str], out: str, linktype: int) -> PcapWriter:
     captures = [open_pcap(p) for p in parts]
     writer = PcapWriter(out, linktype)
     try:
-        streams = [_records(c) for c in captures]
-        for ts_sec, ts_frac, frame in heapq.merge(*streams, key=lambda r: (r[0], r[1])):
-            writer.write(ts_sec, ts_frac, frame)
-    except OSError as error:
-        writer.abort()
-        raise writer.failure(error) from None
-    except BaseException:
-        writer.abort()
-        raise
+        with writer.filling():
+            streams = [_records(c) for c in captures]
+            for ts_sec, ts_frac, frame in heapq.merge(*streams, key=lambda r: (r[0], r[1])):
+                writer.write(ts_sec, ts_frac, frame)
     finally:
         for c in captures:
             c.close()

@@ -47,7 +47,7 @@ def trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
     legs = [("request", trace)] + ([("reply", trace.reply)] if trace.reply is not None else [])
     count = 0
     writer = PcapngWriter(path)
-    try:
+    with writer.filling():
         offset_ns = start_ns
         for leg, part in legs:
             estimate = latency.estimate(network, part)
@@ -62,12 +62,6 @@ def trace_capture(path: str | Path, network, trace: Trace, start_ns: int,
                               direction=direction)
                 count += 1
             offset_ns += int(estimate.one_way_ms * NS_PER_MS) + len(part.hops) * DECISION_STEP_NS
-    except OSError as error:
-        writer.abort()
-        raise writer.failure(error) from None
-    except BaseException:
-        writer.abort()
-        raise
     return writer, count
 
 
@@ -133,19 +127,13 @@ def merge_captures(parts: list[str], out: str | Path, commit: bool = True) -> Pc
 
     captures = [read_pcapng(p) for p in parts]
     writer = PcapngWriter(out)
-    try:
+    with writer.filling():
         streams = []
         for capture in captures:
             streams.append([(capture.seconds(p), p, capture.interfaces[p.interface_id]) for p in capture.packets])
         for _, packet, iface in heapq.merge(*streams, key=lambda item: item[0]):
             new_id = writer.interface(iface.name, iface.description, iface.linktype, iface.tsresol)
             writer.packet(new_id, packet.timestamp, packet.data, packet.original_length, packet.comment, packet.flags)
-    except OSError as error:
-        writer.abort()
-        raise writer.failure(error) from None
-    except BaseException:
-        writer.abort()
-        raise
     if commit:
         writer.close()
     return writer
