@@ -3,6 +3,7 @@ flow logs or report latency, and the `cost` and `graph` verbs. emulator/cli.py w
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -47,7 +48,8 @@ def add_parsers(verbs, trace, replay) -> None:
     graph = verbs.add_parser("graph", help="draw the topology, with a traced path highlighted")
     graph.add_argument("topology")
     graph.add_argument("--trace", nargs=2, metavar=("SRC", "DST"), help="highlight the path from SRC to DST")
-    graph.add_argument("--format", default="mermaid", choices=("mermaid", "dot", "png"))
+    graph.add_argument("--format", choices=GRAPH_FORMATS,
+                       help="default: what -o's extension names (.png, .dot/.gv, .mmd), else mermaid")
     graph.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
 
@@ -253,10 +255,22 @@ def render_comparison(network, costs) -> str:
 
 # --- graph ----------------------------------------------------------------------------------------
 
+GRAPH_FORMATS = ("mermaid", "dot", "png")
+_GRAPH_EXTENSIONS = {".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
+
+
+def graph_format(chosen: str | None, output: str | None) -> str:
+    """--format when given, else the one -o's extension names, else Mermaid."""
+    if chosen is not None:
+        return chosen
+    return _GRAPH_EXTENSIONS.get(os.path.splitext(output or "")[1].lower(), "mermaid")
+
+
 def cmd_graph(args) -> int:
     from ..cli import load_network
     from .graph import build, render, write_output
 
+    args.format = graph_format(args.format, args.output)
     try:
         network = load_network(args.topology)
         trace = network.trace_flow(*args.trace) if args.trace else None

@@ -162,3 +162,18 @@ def test_graph_mistakes_are_one_line_and_exit_2(options, says):
     assert result.returncode == 2 and result.stdout == b""
     err = result.stderr.decode()
     assert err.count("\n") == 1 and says in err, err
+
+
+@pytest.mark.parametrize("name, starts", [("g.png", b"\x89PNG"), ("g.dot", b"digraph"), ("g.gv", b"digraph"),
+                                          ("g.mmd", b"flowchart LR"), ("g.txt", b"flowchart LR")])
+def test_the_format_follows_the_output_files_extension(tmp_path, name, starts):
+    if name.endswith(".png") and shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    result = vpcemu("graph", SEED, "-o", tmp_path / name)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).read_bytes().startswith(starts)
+
+
+def test_an_explicit_format_wins_over_the_extension(tmp_path):
+    result = vpcemu("graph", SEED, "--format", "dot", "-o", tmp_path / "g.png")
+    assert result.returncode == 0 and (tmp_path / "g.png").read_bytes().startswith(b"digraph")
