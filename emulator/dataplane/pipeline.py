@@ -297,8 +297,7 @@ class Forwarder:
             listens = ", ".join(f"{'TCP' if p == TCP else 'UDP'} {n}" for p, n in sorted(service.listens))
             return self.drop(walk, "LINK_LOCAL_SERVICE_NO_LISTENER", service.name, "link-local-service",
                              f"{service.label} listens on {listens} only")
-        instance = self.fabric.topology.get(port.owner_id)
-        if service.name == IMDS and getattr(instance, "metadata_http_endpoint", "enabled") == "disabled":
+        if service.name == IMDS and self.fabric.topology.get(port.owner_id).metadata_http_endpoint == "disabled":
             return self.drop(walk, "INSTANCE_METADATA_DISABLED", port.owner_id, "instance",
                              f"{port.owner_id} has MetadataOptions.HttpEndpoint disabled: no answer")
         return self.deliver(walk, service.name, "link-local-service",

@@ -12,11 +12,15 @@ Every folder that holds JSON is one collection (one account in one region); all 
 form one network. A resource's account is its own `OwnerId` when the data gives one, else the
 folder's account, else the most common `OwnerId` of its folder.
 
-Recognition. A file is recognised by its top-level keys, never by its name (Batfish does the
-same). Each key's value must be a JSON array. Keys that describe nothing vpcemu forwards on
-(`AvailabilityZones`, `DhcpOptions`, `Regions`, `InstanceStatuses`, `PlacementGroups`,
-`ServiceNames`, `Tags`) and keys with an empty array are skipped silently. Any other key with data
-(VPN, RDS…) earns one warning for the whole load that names them. Transit gateways,
+Recognition. A file holds one or more JSON documents exactly as `aws … --output json` prints them
+(pages appended one after another are read as one output), and each is read by its shape, never by
+the file's name: `_by_shape` says how the outputs that share a key or lack their id are told apart
+(describe-prefix-lists / describe-managed-prefix-lists, describe-vpc-attribute, and the outputs
+tied by an id in the file name, `TIED_BY_FILE_NAME`). The value of a known key must be a JSON
+array. Keys that describe nothing vpcemu forwards on (`IGNORED_KEYS`) and empty arrays are
+skipped silently; outputs vpcemu knows but does not model (`RECOGNISED_KEYS`: VPN, flow logs…)
+earn one warning that counts them; files and keys it does not recognise, one warning naming
+them. Transit gateways,
 their attachments, route tables and the collector's TGW wrapper files are read by
 aws_json_transit.py (its docstring says how). Load balancers, target groups, endpoint services,
 their permissions and connections, and the endpoints that use them (GWLB endpoints, interface
@@ -34,20 +38,25 @@ that kind of resource at all (its describe output was not collected in that fold
 does not read it from JSON) is handled the same way, with a warning.
 A route whose target is missing from data that was collected is left active: validate.py reports it.
 
-Prefix lists. `PrefixLists` (describe-prefix-lists) gives the AWS-managed service lists with
-their `Cidrs`. `ManagedPrefixLists` (describe-managed-prefix-lists) gives AWS-managed and
+Prefix lists. describe-prefix-lists gives the AWS-managed service lists with their `Cidrs`;
+describe-managed-prefix-lists (read under vpcemu's key `ManagedPrefixLists`) gives AWS-managed and
 customer lists without entries, as AWS returns it. Their entries come from either or both of:
 
 * an `Entries` array inside a list object, in the shape of get-managed-prefix-list-entries'
   `Entries` (`[{"Cidr": …, "Description": …}]`);
-* a separate file `{"PrefixListId": "pl-…", "Entries": [...]}`: the get-managed-prefix-list-entries
-  output with the list's id added, as the collector builds its other wrapper files.
+* get-managed-prefix-list-entries output, `{"Entries": [...]}`, tied to its list by the `pl-` id in
+  its file name (or by a `PrefixListId` beside `Entries`, as a collector's wrapper has it).
 
 All entries given for one list are merged. An AWS-managed list given without entries (moto's
-describe-prefix-lists omits `Cidrs`) is left to the shipped snapshot of AWS-managed lists
-(`ensure_managed_prefix_lists`, R30), with a warning.
+describe-prefix-lists omits `Cidrs`) is left to the shipped snapshot of AWS-managed lists, with a
+warning. The data's lists win: the snapshot fills in only the lists and ranges the data lacks
+(`ensure_managed_prefix_lists`, R30), and a warning names the lists of the data's regions it filled.
 
-vpcemu models IPv4 only: IPv6 CIDRs, routes and rules are skipped with one warning.
+DNS attributes come from describe-vpc-attribute (or fields merged into a VPC); without them, a VPC
+holding an interface endpoint with private DNS has both on, others take AWS's defaults (R133).
+
+vpcemu models IPv4 only for now: IPv6 blocks, addresses, routes, rules and prefix lists are skipped
+with one warning that counts them; an IPv6-only subnet is left out with what is in it.
 
 Every user-causable problem (unreadable or malformed JSON, a value of the wrong type, a missing
 required field) raises InputError naming the file, the resource and the field.

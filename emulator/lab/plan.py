@@ -103,7 +103,7 @@ def plan(network) -> list[Host]:
                     endpoint.vpc_endpoint_id, [_interface(port, 0)], [port.id], standin=endpoint.service_name)
         hosts.append(host)
     for service_name in _services(topology):
-        address = _service_address(topology, service_name)
+        address = service_address(topology, service_name)  # where the VPC resolver sends its clients
         if address is None:
             continue
         _, _, region, service = service_name.split(".", 3)
@@ -135,11 +135,6 @@ def _services(topology: m.Topology) -> list[str]:
         if endpoint.service_name.startswith("com.amazonaws.") and endpoint.service_name not in wanted:
             wanted.append(endpoint.service_name)
     return wanted
-
-
-def _service_address(topology: m.Topology, service_name: str) -> str | None:
-    """Where the VPC resolver sends a client that asks for the service's public name."""
-    return service_address(topology, service_name)
 
 
 def _unique_names(hosts: list[Host]) -> None:
